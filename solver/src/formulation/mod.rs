@@ -1,0 +1,268 @@
+//! The MILP formulation (DESIGN §4): binary `x[d, t, s]` = driver `d` works shift `s` on day `t`.
+//!
+//! [`RosterModel`] owns the variables and builds the expressions; each constraint family is one
+//! function in [`rules`] named after its rule (search `R6`), each objective term one function in
+//! [`objective`]. Cells a driver can never work (R3 with a zero maximum, R4, R10) get no variable at
+//! all, so presolve starts from a smaller model.
+//!
+//! In *elastic* mode (used to diagnose infeasibility) every hard row gets a penalized slack and the
+//! objective is the total slack; the rows whose slack is positive name the conflicting rules, drivers
+//! and days.
+//!
+//! The MILP's objective equals the evaluator's except for two approximations that only affect which
+//! roster is found, never what is reported (the evaluator re-prices every roster): overtime pay is
+//! linear in minutes (the evaluator rounds per week to the cent), and fairness spreads are modelled
+//! through upper/lower envelope variables.
+
+pub mod objective;
+pub mod rules;
+
+use good_lp::{Constraint, Expression, ProblemVariables, Variable, variable};
+use model::{DayIndex, DriverIdx, RosterGrid, RuleCode, ScenarioIndex, ShiftIdx};
+
+/// Which hard rule (and where) a row enforces; used by the diagnosis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowTag {
+    /// The rule.
+    pub rule: RuleCode,
+    /// The driver.
+    pub driver: DriverIdx,
+    /// The day the row is about, if it is about one.
+    pub day: Option<DayIndex>,
+}
+
+/// Cells held at a given value while the rest is optimized (large neighbourhood search, re-planning):
+/// `keep[d][t]` true means the cell keeps its value in `grid`.
+#[derive(Debug, Clone, Copy)]
+pub struct Fixing<'a> {
+    /// The values to keep.
+    pub grid: &'a RosterGrid,
+    /// Which cells are kept, indexed `d * days + t`.
+    pub keep: &'a [bool],
+}
+
+/// The variables, rows and objective of one roster MILP.
+pub struct RosterModel<'a> {
+    /// The scenario.
+    pub(crate) ix: &'a ScenarioIndex,
+    /// All variables, in column order.
+    pub(crate) vars: ProblemVariables,
+    /// `x[(d * days + t) * shifts + s]`, `None` where the cell cannot be worked.
+    pub(crate) x: Vec<Option<Variable>>,
+    /// Column index of each `x` (good_lp numbers columns in creation order).
+    pub(crate) x_col: Vec<usize>,
+    /// The linear part of the objective.
+    pub(crate) objective: Expression,
+    /// The constant part of the objective (granted-by-default request weights, etc.).
+    pub(crate) constant: f64,
+    /// Rows, with the rule they enforce (`None` for soft rows such as cover balance).
+    pub(crate) rows: Vec<(Constraint, Option<RowTag>)>,
+    /// Whether some objective coefficient is fractional (overtime pay per minute); when not, the
+    /// objective is integral and a bound within 1 of the incumbent proves optimality.
+    pub(crate) fractional_costs: bool,
+    /// Elastic mode: slack variables of hard rows, with their column and tag.
+    pub(crate) slacks: Option<Vec<(Variable, usize, RowTag)>>,
+}
+
+impl<'a> RosterModel<'a> {
+    /// Builds the full model. With `fixing`, kept cells are fixed by their variable bounds.
+    pub fn build(ix: &'a ScenarioIndex, elastic: bool, fixing: Option<Fixing<'_>>) -> RosterModel<'a> {
+        let mut m = RosterModel {
+            ix,
+            vars: ProblemVariables::new(),
+            x: vec![None; ix.drivers() * ix.days() * ix.shifts()],
+            x_col: vec![usize::MAX; ix.drivers() * ix.days() * ix.shifts()],
+            objective: Expression::with_capacity(ix.drivers() * ix.days()),
+            constant: 0.0,
+            rows: Vec::new(),
+            slacks: elastic.then(Vec::new),
+            fractional_costs: false,
+        };
+        m.create_assignment_variables(elastic, fixing);
+        m.r1_one_shift_per_day();
+        m.r2_rest_and_successions();
+        m.r3_max_shifts_per_type();
+        m.r4_r10_pinned_forbidden_cells();
+        m.r5_worked_minutes();
+        m.r6_max_consecutive_days();
+        m.r7_min_consecutive_days();
+        m.r8_min_consecutive_days_off();
+        m.r9_max_weekends();
+        m.r11_pins();
+        if !elastic {
+            m.cover_terms();
+            m.request_terms();
+            m.premium_terms();
+            m.overtime_terms();
+            m.baseline_change_terms();
+        }
+        m
+    }
+
+    /// The variable of cell `(d, t, s)`, if it exists.
+    pub fn x(&self, d: DriverIdx, t: DayIndex, s: ShiftIdx) -> Option<Variable> {
+        self.x[self.cell(d, t, s)]
+    }
+
+    fn cell(&self, d: DriverIdx, t: DayIndex, s: ShiftIdx) -> usize {
+        (d.0 * self.ix.days() + t) * self.ix.shifts() + s.0
+    }
+
+    /// The variables of driver `d` on day `t`, with their shifts.
+    pub(crate) fn day_vars(&self, d: DriverIdx, t: DayIndex) -> impl Iterator<Item = (ShiftIdx, Variable)> + '_ {
+        let base = (d.0 * self.ix.days() + t) * self.ix.shifts();
+        self.x[base..base + self.ix.shifts()].iter().enumerate().filter_map(|(s, v)| v.map(|v| (ShiftIdx(s), v)))
+    }
+
+    /// The columns of driver `d` on day `t`, with their shifts.
+    fn day_cols(&self, d: DriverIdx, t: DayIndex) -> impl Iterator<Item = (ShiftIdx, usize)> + '_ {
+        let base = (d.0 * self.ix.days() + t) * self.ix.shifts();
+        self.x_col[base..base + self.ix.shifts()]
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c != usize::MAX)
+            .map(|(s, c)| (ShiftIdx(s), *c))
+    }
+
+    /// `w[d, t] = Σ_s x[d, t, s]`: 1 when driver `d` works on day `t`.
+    pub(crate) fn works(&self, d: DriverIdx, t: DayIndex) -> Expression {
+        let mut e = Expression::with_capacity(self.ix.shifts());
+        for (_, v) in self.day_vars(d, t) {
+            e.add_mul(1.0, v);
+        }
+        e
+    }
+
+    /// Whether driver `d` has any variable on day `t`.
+    pub(crate) fn may_work(&self, d: DriverIdx, t: DayIndex) -> bool {
+        self.day_vars(d, t).next().is_some()
+    }
+
+    /// Creates `x[d, t, s]` for every cell driver `d` may work: qualified and depot (R4), type
+    /// allowed (R3 maximum above 0), available (R10) and compatible with a pin on that day (R11).
+    /// A pinned shift always gets its variable, even on a forbidden cell, so that the conflict is
+    /// visible to the diagnosis instead of silently disappearing.
+    fn create_assignment_variables(&mut self, elastic: bool, fixing: Option<Fixing<'_>>) {
+        let ix = self.ix;
+        let mut pin_of = vec![None; ix.drivers() * ix.days()];
+        for p in &ix.pins {
+            pin_of[p.driver.0 * ix.days() + p.day] = Some(p.shift);
+        }
+        for d in (0..ix.drivers()).map(DriverIdx) {
+            for t in 0..ix.days() {
+                let pin = pin_of[d.0 * ix.days() + t];
+                let kept = fixing.filter(|f| f.keep[d.0 * ix.days() + t]).map(|f| f.grid.get(d, t));
+                for s in (0..ix.shifts()).map(ShiftIdx) {
+                    let wanted = match pin {
+                        Some(Some(p)) => p == s || (elastic && ix.can_work(d, t, s)),
+                        Some(None) => elastic && ix.can_work(d, t, s),
+                        None => ix.can_work(d, t, s),
+                    };
+                    if !wanted {
+                        continue;
+                    }
+                    let def = match kept {
+                        Some(k) => {
+                            let v = if k == Some(s) { 1.0 } else { 0.0 };
+                            variable().binary().bounds(v..=v)
+                        }
+                        None => variable().binary(),
+                    };
+                    let i = self.cell(d, t, s);
+                    self.x_col[i] = self.vars.len();
+                    self.x[i] = Some(self.vars.add(def));
+                }
+            }
+        }
+    }
+
+    /// Adds a hard row `lhs (sense) rhs` enforcing `tag`; in elastic mode the row gets a slack.
+    pub(crate) fn hard(&mut self, tag: RowTag, lhs: Expression, sense: Sense, rhs: f64) {
+        let mut lhs = lhs;
+        if let Some(slacks) = self.slacks.as_mut() {
+            if matches!(sense, Sense::Le | Sense::Eq) {
+                let col = self.vars.len();
+                let s = self.vars.add(variable().min(0.0));
+                lhs.add_mul(-1.0, s);
+                slacks.push((s, col, tag));
+            }
+            if matches!(sense, Sense::Ge | Sense::Eq) {
+                let col = self.vars.len();
+                let s = self.vars.add(variable().min(0.0));
+                lhs.add_mul(1.0, s);
+                slacks.push((s, col, tag));
+            }
+        }
+        let row = match sense {
+            Sense::Le => lhs.leq(rhs),
+            Sense::Ge => lhs.geq(rhs),
+            Sense::Eq => lhs.eq(rhs),
+        };
+        self.rows.push((row, Some(tag)));
+    }
+
+    /// Adds a soft row (not a hard rule; never relaxed).
+    pub(crate) fn soft(&mut self, row: Constraint) {
+        self.rows.push((row, None));
+    }
+
+    /// Decodes a column vector into a roster grid.
+    pub fn grid_from_columns(&self, columns: &[f64]) -> RosterGrid {
+        let ix = self.ix;
+        let mut g = RosterGrid::empty(ix.drivers(), ix.days());
+        for d in (0..ix.drivers()).map(DriverIdx) {
+            for t in 0..ix.days() {
+                let best = self
+                    .day_cols(d, t)
+                    .map(|(s, c)| (s, columns.get(c).copied().unwrap_or(0.0)))
+                    .filter(|(_, val)| *val > 0.5)
+                    .max_by(|a, b| a.1.total_cmp(&b.1));
+                g.set(d, t, best.map(|(s, _)| s));
+            }
+        }
+        g
+    }
+
+    /// The `x` columns and their values in `grid` (1 for the worked shift, 0 elsewhere), for a MIP
+    /// start; HiGHS completes the continuous columns itself.
+    pub fn start_from_grid(&self, grid: &RosterGrid) -> Vec<(usize, f64)> {
+        let ix = self.ix;
+        let mut out = Vec::new();
+        for d in (0..ix.drivers()).map(DriverIdx) {
+            for t in 0..ix.days() {
+                let worked = grid.get(d, t);
+                for (s, c) in self.day_cols(d, t) {
+                    out.push((c, if worked == Some(s) { 1.0 } else { 0.0 }));
+                }
+            }
+        }
+        out
+    }
+
+    /// Number of variables.
+    pub fn columns(&self) -> usize {
+        self.vars.len()
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows.len()
+    }
+}
+
+impl std::fmt::Debug for RosterModel<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RosterModel").field("columns", &self.vars.len()).field("rows", &self.rows.len()).finish()
+    }
+}
+
+/// Direction of a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sense {
+    /// `lhs ≤ rhs`.
+    Le,
+    /// `lhs ≥ rhs`.
+    Ge,
+    /// `lhs = rhs`.
+    Eq,
+}

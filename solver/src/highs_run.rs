@@ -1,0 +1,211 @@
+//! Running a [`RosterModel`] on HiGHS: options, MIP start, and the callbacks that give anytime
+//! progress and cancellation.
+//!
+//! good_lp builds the HiGHS model; `into_inner` hands us the raw `highs::Model`, whose pointer we give
+//! to `Highs_setCallback`. HiGHS calls back on every improving solution (a progress report) and polls
+//! the interrupt callbacks many times per second (where a cancelled token sets `user_interrupt`, so
+//! HiGHS stops and returns its incumbent).
+
+use std::ffi::{c_char, c_int, c_void};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use good_lp::solvers::SolverModel;
+use good_lp::solvers::highs::highs;
+use highs::HighsModelStatus;
+use highs_sys::{HighsCallbackDataIn, HighsCallbackDataOut, HighsInt};
+
+use crate::error::SolverError;
+use crate::formulation::RosterModel;
+use crate::progress::{CancelToken, Phase, Progress, ProgressSink, relative_gap};
+
+/// How a HiGHS run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Proven optimal (within the requested gap).
+    Optimal,
+    /// Stopped by the time limit or cancellation with a feasible solution.
+    Feasible,
+    /// Proven infeasible.
+    Infeasible,
+    /// Stopped before any feasible solution.
+    NoSolution,
+}
+
+/// The outcome of one HiGHS run.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// How it ended.
+    pub status: RunStatus,
+    /// Column values of the best solution, if any.
+    pub columns: Option<Vec<f64>>,
+    /// Objective of that solution including the model's constant.
+    pub objective: Option<f64>,
+    /// Dual bound including the constant.
+    pub bound: Option<f64>,
+    /// When the best solution was found (since the solve started).
+    pub time_to_best: Option<Duration>,
+}
+
+/// Settings of one run.
+#[derive(Debug, Clone)]
+pub struct RunConfig<'a> {
+    /// Time for this run.
+    pub time_limit: Duration,
+    /// Relative gap to stop at.
+    pub gap: f64,
+    /// HiGHS threads.
+    pub threads: u32,
+    /// HiGHS random seed.
+    pub seed: u64,
+    /// HiGHS log on stdout.
+    pub verbose: bool,
+    /// Share of HiGHS's effort spent on primal heuristics (HiGHS default 0.05); rosters reward more.
+    pub heuristic_effort: f64,
+    /// Sparse MIP start `(column, value)`; HiGHS completes the missing columns.
+    pub start: Option<Vec<(usize, f64)>>,
+    /// When the overall solve started (progress times are relative to it).
+    pub started: Instant,
+    /// What to label progress reports with.
+    pub phase: Phase,
+    /// Cancellation.
+    pub cancel: &'a CancelToken,
+}
+
+/// State shared with the C callback for the duration of one run.
+struct CallbackState<'a> {
+    sink: ProgressSink<'a>,
+    cancel: &'a CancelToken,
+    constant: f64,
+    started: Instant,
+    phase: Phase,
+    /// Time of the last improving solution and of the last bound report.
+    times: Mutex<(Option<Duration>, Duration)>,
+}
+
+unsafe extern "C" fn on_highs_event(
+    kind: c_int,
+    _message: *const c_char,
+    out: *const HighsCallbackDataOut,
+    data_in: *mut HighsCallbackDataIn,
+    user: *mut c_void,
+) {
+    // SAFETY: `user` is the `CallbackState` that `run` keeps alive until `solve` returns; HiGHS
+    // passes valid (or null) `out`/`data_in` pointers for the duration of the call.
+    let state = unsafe { &*(user as *const CallbackState<'_>) };
+    let kind = kind as HighsInt;
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        let elapsed = state.started.elapsed();
+        let Ok(mut times) = state.times.lock() else { return };
+        if kind == highs_sys::kHighsCallbackMipImprovingSolution {
+            times.0 = Some(elapsed);
+        }
+        let report_bound =
+            kind == highs_sys::kHighsCallbackMipInterrupt && elapsed.saturating_sub(times.1) >= Duration::from_secs(1);
+        if (kind == highs_sys::kHighsCallbackMipImprovingSolution || report_bound) && !out.is_null() {
+            times.1 = elapsed;
+            drop(times);
+            // SAFETY: checked non-null above; HiGHS owns it for the duration of the call.
+            let out = unsafe { &*out };
+            let finite = |v: f64| (v.is_finite() && v.abs() < 1e30).then_some(v + state.constant);
+            let incumbent = finite(out.mip_primal_bound);
+            let bound = finite(out.mip_dual_bound);
+            let gap = incumbent.zip(bound).map(|(i, b)| relative_gap(i, b));
+            (state.sink)(&Progress { elapsed, incumbent, bound, gap, phase: state.phase });
+        }
+    }));
+    let interrupt_kind = kind == highs_sys::kHighsCallbackMipInterrupt
+        || kind == highs_sys::kHighsCallbackSimplexInterrupt
+        || kind == highs_sys::kHighsCallbackIpmInterrupt;
+    if interrupt_kind && state.cancel.is_cancelled() && !data_in.is_null() {
+        // SAFETY: non-null, owned by HiGHS for the duration of the call.
+        unsafe { (*data_in).user_interrupt = 1 };
+    }
+}
+
+/// Solves `model` on HiGHS.
+pub fn run(
+    model: &mut RosterModel<'_>,
+    cfg: &RunConfig<'_>,
+    sink: ProgressSink<'_>,
+) -> Result<RunOutcome, SolverError> {
+    let vars = std::mem::take(&mut model.vars);
+    let objective = std::mem::take(&mut model.objective);
+    let rows = std::mem::take(&mut model.rows);
+    let mut problem = vars.minimise(objective).using(highs);
+    for (row, _) in rows {
+        problem.add_constraint(row);
+    }
+    let mut m = problem.try_into_inner().map_err(|e| SolverError::Highs(e.to_string()))?;
+    let secs = cfg.time_limit.as_secs_f64().max(0.01);
+    fn bad(k: &'static str) -> impl Fn(highs::TrySetOptionError) -> SolverError {
+        move |e| SolverError::Highs(format!("option {k}: {e:?}"))
+    }
+    m.try_set_option("output_flag", cfg.verbose).map_err(bad("output_flag"))?;
+    m.try_set_option("time_limit", secs).map_err(bad("time_limit"))?;
+    m.try_set_option("mip_rel_gap", cfg.gap).map_err(bad("mip_rel_gap"))?;
+    m.try_set_option("threads", cfg.threads as i32).map_err(bad("threads"))?;
+    m.try_set_option("mip_heuristic_effort", cfg.heuristic_effort).map_err(bad("mip_heuristic_effort"))?;
+    m.try_set_option("random_seed", (cfg.seed % i32::MAX as u64) as i32).map_err(bad("random_seed"))?;
+
+    let state = CallbackState {
+        sink,
+        cancel: cfg.cancel,
+        constant: model.constant,
+        started: cfg.started,
+        phase: cfg.phase,
+        times: Mutex::new((None, Duration::ZERO)),
+    };
+    let ptr = m.as_mut_ptr();
+    // SAFETY: `ptr` is the live HiGHS instance owned by `m`; `state` outlives the solve below.
+    unsafe {
+        highs_sys::Highs_setCallback(ptr, Some(on_highs_event), &state as *const CallbackState<'_> as *mut c_void);
+        for kind in [
+            highs_sys::kHighsCallbackMipImprovingSolution,
+            highs_sys::kHighsCallbackMipInterrupt,
+            highs_sys::kHighsCallbackSimplexInterrupt,
+            highs_sys::kHighsCallbackIpmInterrupt,
+        ] {
+            highs_sys::Highs_startCallback(ptr, kind);
+        }
+        if let Some(start) = &cfg.start {
+            let idx: Vec<HighsInt> = start.iter().map(|(i, _)| *i as HighsInt).collect();
+            let val: Vec<f64> = start.iter().map(|(_, v)| *v).collect();
+            highs_sys::Highs_setSparseSolution(ptr, idx.len() as HighsInt, idx.as_ptr(), val.as_ptr());
+        }
+    }
+    let solved = m.try_solve().map_err(|e| SolverError::Highs(format!("{e:?}")))?;
+    let time_to_best = state.times.lock().ok().and_then(|t| t.0);
+    let feasible = solved.primal_solution_status() == highs::HighsSolutionStatus::Feasible;
+    let status = match solved.status() {
+        HighsModelStatus::Optimal => RunStatus::Optimal,
+        HighsModelStatus::Infeasible => RunStatus::Infeasible,
+        HighsModelStatus::ReachedTimeLimit
+        | HighsModelStatus::ReachedInterrupt
+        | HighsModelStatus::ReachedIterationLimit
+        | HighsModelStatus::ReachedSolutionLimit
+        | HighsModelStatus::ReachedMemoryLimit
+        | HighsModelStatus::ObjectiveBound
+        | HighsModelStatus::ObjectiveTarget
+        | HighsModelStatus::Unknown => {
+            if feasible {
+                RunStatus::Feasible
+            } else {
+                RunStatus::NoSolution
+            }
+        }
+        other => return Err(SolverError::Highs(format!("unexpected model status {other:?}"))),
+    };
+    let columns = feasible.then(|| solved.get_solution().columns().to_vec());
+    let objective = feasible.then(|| solved.objective_value() + model.constant);
+    let bound = solved
+        .double_info_value(c"mip_dual_bound")
+        .ok()
+        .filter(|b| b.is_finite() && b.abs() < 1e30)
+        .map(|b| b + model.constant)
+        .or_else(|| (status == RunStatus::Optimal).then_some(objective).flatten());
+    // A start that HiGHS accepted counts as found at time zero of the run if nothing better came.
+    let time_to_best = time_to_best.or_else(|| feasible.then(|| cfg.started.elapsed()));
+    Ok(RunOutcome { status, columns, objective, bound, time_to_best })
+}

@@ -1,0 +1,28 @@
+//! The MILP planner (DESIGN §4): HiGHS through `good_lp`.
+//!
+//! A tour of the modules:
+//!
+//! * [`options`]: time limit, gap, threads, seed; checked before any work.
+//! * [`progress`]: anytime progress reports and the cancellation token.
+//! * [`formulation`]: [`formulation::RosterModel`] owns the variables and builds one constraint family
+//!   per hard rule (R1–R11) and one objective term per soft term.
+//! * [`heuristic`]: the constructive warm start.
+//! * [`highs_run`]: runs a model on HiGHS with callbacks (progress, interrupt) and a MIP start.
+//! * [`diagnosis`]: the elastic model that names the conflicting rules of an infeasible scenario.
+//! * [`solve`]: the entry point; every returned roster has passed the evaluator.
+
+pub mod diagnosis;
+pub mod error;
+pub mod formulation;
+pub mod heuristic;
+pub mod highs_run;
+pub mod lns;
+pub mod options;
+pub mod progress;
+pub mod solve;
+
+pub use diagnosis::{Conflict, Diagnosis};
+pub use error::SolverError;
+pub use options::SolveOptions;
+pub use progress::{CancelToken, Phase, Progress, ProgressSink};
+pub use solve::{ModelSize, SolveHooks, SolveResult, SolveStatus, solve};

@@ -1,0 +1,95 @@
+//! Builders for small scenarios whose optimum can be worked out by hand.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use model::*;
+use solver::{CancelToken, SolveHooks, SolveOptions, SolveResult, solve};
+
+/// A scenario with `drivers` unconstrained full-time drivers (`A`, `B`, …), `days` days from Monday
+/// 2024-01-01, and the given shift types `(id, start minute, duration minutes)`; no demand.
+pub fn tiny(drivers: usize, days: usize, shifts: &[(&str, i64, i64)]) -> Scenario {
+    Scenario {
+        name: "tiny".into(),
+        horizon: Horizon { start_date: NaiveDate::from_ymd_opt(2024, 1, 1).expect("date"), days },
+        shift_types: shifts
+            .iter()
+            .map(|(id, start, dur)| ShiftType {
+                id: ShiftTypeId::from(*id),
+                name: String::new(),
+                start: Minutes(*start),
+                duration: Minutes(*dur),
+                depot: None,
+                qualifications: vec![],
+                tags: vec![],
+                forbidden_next: vec![],
+            })
+            .collect(),
+        demand: vec![],
+        drivers: (0..drivers)
+            .map(|i| Driver {
+                id: DriverId(((b'A' + i as u8) as char).to_string()),
+                name: String::new(),
+                depot: None,
+                qualifications: vec![],
+                contract: Contract {
+                    kind: ContractKind::FullTime,
+                    weekly_minutes: Minutes(7 * 24 * 60),
+                    hourly_rate: Money(0),
+                    min_minutes: Minutes(0),
+                    max_minutes: None,
+                    max_minutes_per_week: None,
+                    max_consecutive_days: None,
+                    min_consecutive_days: 0,
+                    min_consecutive_days_off: 0,
+                    max_weekends: None,
+                },
+                max_shifts: Default::default(),
+                unavailable: vec![],
+            })
+            .collect(),
+        rules: LaborRules::default(),
+        overtime: OvertimePolicy::default(),
+        weights: ObjectiveWeights::default(),
+        requests: vec![],
+        pins: vec![],
+        baseline: None,
+        history: vec![],
+    }
+}
+
+/// Demand of `required` drivers on every day for shift `shift`, 100 per missing and 1 per surplus.
+pub fn demand_every_day(s: &mut Scenario, shift: &str, required: u32) {
+    for day in 0..s.horizon.days {
+        s.demand.push(Demand {
+            day,
+            shift: ShiftTypeId::from(shift),
+            required,
+            under_penalty: Money(100),
+            over_penalty: Money(1),
+        });
+    }
+}
+
+/// Solves with a generous limit and no hooks.
+pub fn solve_quietly(s: Scenario) -> (ScenarioIndex, SolveResult) {
+    let ix = ScenarioIndex::new(s).expect("valid scenario");
+    let opts = SolveOptions { time_limit: Duration::from_secs(30), ..SolveOptions::default() };
+    let cancel = CancelToken::new();
+    let quiet = |_: &solver::Progress| {};
+    let res = solve(&ix, &opts, SolveHooks { progress: &quiet, cancel: &cancel, initial: None }).expect("solve");
+    (ix, res)
+}
+
+/// The shift ids worked by driver `d`, day by day (`.` for off).
+pub fn row(ix: &ScenarioIndex, res: &SolveResult, d: usize) -> String {
+    let grid = res.roster.as_ref().expect("a roster");
+    grid.row(DriverIdx(d)).map(|c| c.map_or(".".to_string(), |s| ix.shift_id(s).to_string())).collect()
+}
+
+/// The evaluator's total.
+pub fn objective(res: &SolveResult) -> i64 {
+    res.objective().expect("an objective").cents()
+}

@@ -1,0 +1,39 @@
+//! The small Curtois & Qu instances are solved to their published optima, and the evaluator agrees
+//! with the solver on every roster it returns.
+
+use std::time::Duration;
+
+use model::ScenarioIndex;
+use model::formats::curtois::parse_curtois;
+use solver::{CancelToken, Phase, Progress, SolveHooks, SolveOptions, SolveStatus, solve};
+
+fn instance(n: u32) -> ScenarioIndex {
+    let path = format!("{}/../datasets/curtois/Instance{n}.txt", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("instance file");
+    ScenarioIndex::new(parse_curtois(&text, &format!("Instance{n}")).expect("parses")).expect("valid")
+}
+
+#[test]
+fn instance1_is_solved_to_its_published_optimum_607() {
+    let ix = instance(1);
+    let opts = SolveOptions { time_limit: Duration::from_secs(120), ..SolveOptions::default() };
+    let cancel = CancelToken::new();
+    let reports = std::sync::Mutex::new(Vec::<Progress>::new());
+    let sink = |p: &Progress| reports.lock().expect("lock").push(p.clone());
+    let res = solve(&ix, &opts, SolveHooks { progress: &sink, cancel: &cancel, initial: None }).expect("solve");
+    assert_eq!(res.status, SolveStatus::Optimal);
+    assert_eq!(res.objective().expect("objective").cents(), 607);
+    let eval = res.evaluation.as_ref().expect("evaluation");
+    assert!(eval.violations.is_empty());
+    // The bound proves the optimum (integral objective).
+    assert!(res.bound.expect("bound") > 606.0);
+    // Progress reported at least one incumbent, and incumbents only improve.
+    let reports = reports.into_inner().expect("lock");
+    let incumbents: Vec<f64> = reports
+        .iter()
+        .filter(|p| p.phase != Phase::Heuristic || p.incumbent.is_some())
+        .filter_map(|p| p.incumbent)
+        .collect();
+    assert!(!incumbents.is_empty());
+    assert!(incumbents.windows(2).all(|w| w[1] <= w[0] + 1e-6), "{incumbents:?}");
+}

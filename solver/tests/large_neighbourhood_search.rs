@@ -1,0 +1,81 @@
+//! Large neighbourhood search: never worse than its start, always evaluator-clean, reproducible for a
+//! seed, and responsive to cancellation.
+
+use std::time::{Duration, Instant};
+
+use model::formats::curtois::parse_curtois;
+use model::{ScenarioIndex, evaluate};
+use solver::lns::{Incumbent, LnsConfig, improve};
+use solver::{CancelToken, SolveHooks, SolveOptions, solve};
+
+fn instance(n: u32) -> ScenarioIndex {
+    let path = format!("{}/../datasets/curtois/Instance{n}.txt", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).expect("instance");
+    ScenarioIndex::new(parse_curtois(&text, &format!("Instance{n}")).expect("parse")).expect("valid")
+}
+
+/// A legal but poor roster: the MILP stopped after a second.
+fn poor_start(ix: &ScenarioIndex) -> Incumbent {
+    let opts = SolveOptions { time_limit: Duration::from_secs(2), milp_share: 1.0, ..SolveOptions::default() };
+    let cancel = CancelToken::new();
+    let quiet = |_: &solver::Progress| {};
+    let res = solve(ix, &opts, SolveHooks { progress: &quiet, cancel: &cancel, initial: None }).expect("solve");
+    let grid = res.roster.expect("a first roster within two seconds");
+    let eval = evaluate(ix, &grid);
+    Incumbent { grid, eval, found: Duration::ZERO }
+}
+
+fn config(seed: u64, rounds: Option<u32>, secs: u64) -> LnsConfig {
+    LnsConfig {
+        time_limit: Duration::from_secs(secs),
+        max_rounds: rounds,
+        parallel: 2,
+        seed,
+        started: Instant::now(),
+        stop_at: None,
+    }
+}
+
+#[test]
+fn lns_never_returns_a_roster_worse_than_its_start_nor_one_the_evaluator_rejects() {
+    let ix = instance(5);
+    let start = poor_start(&ix);
+    let before = start.eval.objective.total();
+    let quiet = |_: &solver::Progress| {};
+    let out = improve(&ix, start, &config(7, Some(8), 60), &quiet, &CancelToken::new()).expect("lns");
+    assert!(out.eval.objective.total() <= before);
+    let again = evaluate(&ix, &out.grid);
+    assert!(again.violations.is_empty());
+    assert_eq!(again.objective, out.eval.objective);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_roster() {
+    let ix = instance(4);
+    let start = poor_start(&ix);
+    let quiet = |_: &solver::Progress| {};
+    let a = improve(&ix, start.clone(), &config(42, Some(4), 120), &quiet, &CancelToken::new()).expect("lns");
+    let b = improve(&ix, start, &config(42, Some(4), 120), &quiet, &CancelToken::new()).expect("lns");
+    assert_eq!(a.grid, b.grid);
+}
+
+#[test]
+fn cancelling_mid_search_returns_the_best_roster_so_far() {
+    let ix = instance(7);
+    let start = poor_start(&ix);
+    let before = start.eval.objective.total();
+    let cancel = CancelToken::new();
+    let quiet = |_: &solver::Progress| {};
+    let began = Instant::now();
+    let out = std::thread::scope(|s| {
+        let h = s.spawn(|| improve(&ix, start, &config(1, None, 600), &quiet, &cancel));
+        std::thread::sleep(Duration::from_secs(3));
+        cancel.cancel();
+        h.join().expect("thread")
+    })
+    .expect("lns");
+    // Not a performance assertion: without cancellation the search would run for ten minutes.
+    assert!(began.elapsed() < Duration::from_secs(60));
+    assert!(out.eval.objective.total() <= before);
+    assert!(evaluate(&ix, &out.grid).violations.is_empty());
+}
