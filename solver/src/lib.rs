@@ -9,8 +9,11 @@
 //! * [`heuristic`]: the constructive warm start.
 //! * [`highs_run`]: runs a model on HiGHS with callbacks (progress, interrupt) and a MIP start.
 //! * [`diagnosis`]: the elastic model that names the conflicting rules of an infeasible scenario.
+//! * [`decompose`] and [`solve_parts`]: independent parts (depots) solved separately in parallel.
+//! * [`lns`]: MILP-based large neighbourhood search, in parallel on rayon.
 //! * [`solve`]: the entry point; every returned roster has passed the evaluator.
 
+pub mod decompose;
 pub mod diagnosis;
 pub mod error;
 pub mod formulation;
@@ -20,6 +23,7 @@ pub mod lns;
 pub mod options;
 pub mod progress;
 pub mod solve;
+pub mod solve_parts;
 
 pub use diagnosis::{Conflict, Diagnosis};
 pub use error::SolverError;

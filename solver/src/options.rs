@@ -22,6 +22,8 @@ pub struct SolveOptions {
     /// Share of the time limit given to the monolithic MILP before large neighbourhood search takes
     /// over (1.0 = MILP only, no LNS).
     pub milp_share: f64,
+    /// Solve independent parts (depots whose drivers and duties do not mix) separately.
+    pub decompose: bool,
     /// Stop LNS after this many rounds (reproducible runs); `None` = until the time limit.
     pub lns_rounds: Option<u32>,
 }
@@ -37,6 +39,7 @@ impl Default for SolveOptions {
             verbose: false,
             milp_share: 0.5,
             lns_rounds: None,
+            decompose: true,
         }
     }
 }

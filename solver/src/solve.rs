@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use model::{Evaluation, Money, RosterGrid, ScenarioIndex, evaluate};
 use serde::Serialize;
 
+use crate::decompose::{decomposable, parts};
 use crate::diagnosis::{Diagnosis, diagnose};
 use crate::error::SolverError;
 use crate::formulation::RosterModel;
@@ -13,6 +14,7 @@ use crate::highs_run::{RunConfig, RunStatus, run};
 use crate::lns::{Incumbent, LnsConfig, improve};
 use crate::options::SolveOptions;
 use crate::progress::{CancelToken, Phase, Progress, ProgressSink, relative_gap};
+use crate::solve_parts::solve_parts;
 
 /// How a solve ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -66,8 +68,10 @@ pub struct SolveResult {
     pub time_to_best: Option<Duration>,
     /// Why there is no roster, when infeasible.
     pub diagnosis: Option<Diagnosis>,
-    /// Size of the MILP.
+    /// Size of the MILP (summed over parts).
     pub size: ModelSize,
+    /// Independent parts solved separately (1 = monolithic).
+    pub parts: usize,
 }
 
 impl SolveResult {
@@ -102,6 +106,10 @@ impl std::fmt::Debug for SolveHooks<'_> {
 
 /// Finds the best roster it can for `ix` within `opts.time_limit`.
 pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> Result<SolveResult, SolverError> {
+    let parts = parts(ix);
+    if opts.decompose && hooks.initial.is_none() && decomposable(ix, &parts) {
+        return solve_parts(ix, &parts, opts, hooks);
+    }
     let started = Instant::now();
     let mut best: Option<(RosterGrid, Evaluation, Duration)> = None;
     let consider = |grid: RosterGrid, phase: Phase, best: &mut Option<(RosterGrid, Evaluation, Duration)>| {
@@ -205,5 +213,6 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
         time_to_best,
         diagnosis,
         size,
+        parts: 1,
     })
 }
