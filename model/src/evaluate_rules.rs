@@ -6,6 +6,7 @@ use crate::ids::DriverIdx;
 use crate::index::ScenarioIndex;
 use crate::roster::RosterGrid;
 use crate::rules::RuleCode;
+use crate::scenario::AbsenceReason;
 use crate::units::Minutes;
 
 struct Checker<'a> {
@@ -94,7 +95,8 @@ impl Checker<'_> {
             let max = self.index.max_shifts[[self.d.0, s]];
             if n > max {
                 let id = self.index.scenario.shift_types[s].id.clone();
-                self.push(RuleCode::R3, None, format!("works {n} shifts of type {id}, maximum {max}"));
+                let shifts = if n == 1 { "shift" } else { "shifts" };
+                self.push(RuleCode::R3, None, format!("works {n} {shifts} of type {id}, maximum {max}"));
             }
         }
     }
@@ -106,17 +108,21 @@ impl Checker<'_> {
                 && !self.index.qualified[[self.d.0, s.0]]
             {
                 let st = &self.index.scenario.shift_types[s.0];
-                let need: Vec<&str> = st.qualifications.iter().map(|q| q.as_str()).collect();
-                let depot = st.depot.as_ref().map_or("any", |d| d.as_str());
-                self.push(
-                    RuleCode::R4,
-                    Some(t),
-                    format!(
-                        "works {} on day {t} without its qualifications [{}] or depot {depot}",
-                        st.id,
-                        need.join(", ")
-                    ),
-                );
+                let driver = &self.index.scenario.drivers[self.d.0];
+                let missing: Vec<&str> = st
+                    .qualifications
+                    .iter()
+                    .filter(|q| !driver.qualifications.contains(q))
+                    .map(|q| q.as_str())
+                    .collect();
+                let mut why = Vec::new();
+                if !missing.is_empty() {
+                    why.push(format!("without qualification(s) {}", missing.join(", ")));
+                }
+                if let Some(depot) = st.depot.as_ref().filter(|dep| driver.depot.as_ref() != Some(*dep)) {
+                    why.push(format!("outside the duty's depot {depot}"));
+                }
+                self.push(RuleCode::R4, Some(t), format!("works {} on day {t} {}", st.id, why.join(" and ")));
             }
         }
     }
@@ -223,15 +229,18 @@ impl Checker<'_> {
             if self.index.unavailable[[self.d.0, t]]
                 && let Some(s) = self.grid.get(self.d, t)
             {
-                let reason = self.index.scenario.drivers[self.d.0]
-                    .unavailable
-                    .iter()
-                    .find(|u| u.day == t)
-                    .map_or("unavailable".to_string(), |u| format!("{:?}", u.reason).to_lowercase());
+                let reason = self.index.scenario.drivers[self.d.0].unavailable.iter().find(|u| u.day == t).map_or(
+                    "unavailable",
+                    |u| match u.reason {
+                        AbsenceReason::DayOff => "a fixed day off",
+                        AbsenceReason::Leave => "leave",
+                        AbsenceReason::Sick => "sick leave",
+                    },
+                );
                 self.push(
                     RuleCode::R10,
                     Some(t),
-                    format!("works {} on day {t}, a day of {reason}", self.index.shift_id(s)),
+                    format!("works {} on day {t}, which is {reason}", self.index.shift_id(s)),
                 );
             }
         }

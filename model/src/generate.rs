@@ -1,26 +1,46 @@
 //! The metro instance generator: realistic, deterministic scenarios for a metro's driver workforce.
 //!
-//! `generate(params)` builds depots with 2–4 lines each; every line runs four duties (early 05:00 8 h,
-//! day 09:00 8 h, late 14:00 8 h 30, night 22:00 8 h crossing midnight) bound to its depot and
-//! requiring the line's qualification. Drivers belong to a depot and hold one to three of its lines.
+//! [`generate`] builds `depots` depots (`D1`, `D2`, …) with 2–4 metro lines each (`L1`, `L2`, …,
+//! numbered across the whole network; a depot with fewer than 12 drivers gets one line per 6 drivers, at
+//! least one, so that no line is left without drivers). A line is a qualification. Every line runs four
+//! duties bound to its depot and requiring the line: early 05:00 8 h (`D1-L2-E`), day 09:00 8 h (`-D`),
+//! late 14:00 8 h 30 (`-L`) and night 22:00 8 h crossing midnight (`-N`). No explicit forbidden
+//! successions: the 11 h rest rule derives them (late→early, late→day, night→early/day/late).
 //!
-//! Calibration, so that a good roster covers all demand but not trivially:
-//! * a driver can legally work about 5 days in 7 (at most 6 in a row, days off in pairs, 48 h a week);
-//!   with leave and fixed days off about 8 % of that capacity is lost;
-//! * demand per line and day is 82–86 % of the capacity of the drivers qualified for it (a driver
-//!   holding several lines counts for each in proportion), split 30/25/30/15 % over
-//!   early/day/late/night, and 65 % of that at weekends;
-//! * a missing driver costs 500.00 (a cancelled run), a surplus one 20.00, so coverage dominates the
-//!   objective, then requests, overtime, premiums and fairness.
+//! Drivers are spread round-robin over the depots; each has a primary line (cycling through the depot's
+//! lines, so every line gets its share) and 55/30/15 % hold 1/2/3 of the depot's lines.
 //!
-//! Contracts: 85 % full-time (40 h/week, at least 60 % of it over the horizon pro rata), 15 %
-//! part-time (24 h/week, at least 50 %); hourly rates 32.00–38.00; 11 h rest; at most 6 consecutive
-//! days; at least 2 consecutive days off; at most 48 h per ISO week; at most 60 % of the weekends.
-//! The same parameters always give the same scenario, byte for byte (ChaCha8, no hash-map order).
+//! # Calibration
+//!
+//! *Contract capacity* of a driver is 5 shifts a week on the days they are available, scaled by their
+//! contract (a 24 h part-timer counts 0.6): what the workforce can work without overtime. Legally a
+//! driver could do more (6 days in a row, 48 h a week), so contract capacity is the conservative measure.
+//! * Demand per line is 82–86 % (drawn per line) of the contract capacity of its qualified drivers, a
+//!   driver holding several lines counting for each in proportion. That leaves 14–18 % slack for the
+//!   rules (days off in pairs, rest, 60 % of weekends) so a good roster covers everything, while a bad
+//!   one does not.
+//! * Weekends and public holidays need 65 % of a weekday's drivers; the day splits 30/25/30/15 % over
+//!   early/day/late/night. Fractions are rounded up or down at random in proportion (stochastic
+//!   rounding), so small lines keep the right expected demand.
+//! * A missing driver costs 500.00 (a cancelled run), a surplus one 20.00, requests 5.00–30.00: coverage
+//!   dominates the objective, then requests, overtime and premiums, then fairness.
+//!
+//! # Contracts, absences, requests
+//!
+//! 85 % full-time (40 h a week, minimum 60 % of it pro rata over the available days, no maximum), 15 %
+//! part-time (24 h, minimum 50 %, maximum 150 %). Hourly rates 32.00–38.00. Everyone: at most 48 h per
+//! ISO week, 6 days in a row, 2 days off in a row at least, 60 % of the weekends (at least one); full-time
+//! blocks of at least 2 working days. 8 % of drivers have a leave block of 3–10 days and 25 % one fixed
+//! day off; minimum minutes only count available days, so they stay achievable. Each driver makes 0–3
+//! requests: shift-on, day-off, or "not this duty" (shift-off).
+//!
+//! The same parameters give the same scenario, byte for byte: one ChaCha8 stream drawn in a fixed order,
+//! no hash-map iteration.
 
 use std::collections::BTreeSet;
 
 use chrono::{Datelike, NaiveDate};
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -33,11 +53,11 @@ use crate::units::{Minutes, Money};
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratorParams {
-    /// Number of drivers.
+    /// Number of drivers (1 to 100,000).
     pub drivers: usize,
-    /// Number of days.
+    /// Number of days (1 to 366).
     pub days: usize,
-    /// Number of depots (drivers are spread evenly).
+    /// Number of depots (1 to the number of drivers); drivers are spread evenly.
     pub depots: usize,
     /// Random seed.
     pub seed: u64,
@@ -45,53 +65,38 @@ pub struct GeneratorParams {
     pub start_date: NaiveDate,
 }
 
-/// The four duty templates of every line: suffix, start, duration, tag, share of the daily demand.
-const DUTIES: [(&str, i64, i64, Option<ShiftTag>, f64); 4] = [
-    ("E", 5 * 60, 480, Some(ShiftTag::Early), 0.30),
-    ("D", 9 * 60, 480, None, 0.25),
-    ("L", 14 * 60, 510, Some(ShiftTag::Late), 0.30),
-    ("N", 22 * 60, 480, Some(ShiftTag::Night), 0.15),
+/// A full-time week: the unit of contract capacity (5 shifts).
+const FULL_TIME_WEEK: i64 = 2400;
+/// Share of contract capacity demanded on a line, drawn per line in this range.
+const DEMAND_SHARE: std::ops::Range<f64> = 0.82..0.86;
+/// Weekend and holiday demand relative to a weekday.
+const WEEKEND_LEVEL: f64 = 0.65;
+
+/// The four duty templates of every line: suffix, name, start, duration, tag, share of the daily demand.
+const DUTIES: [(&str, &str, i64, i64, Option<ShiftTag>, f64); 4] = [
+    ("E", "Early", 5 * 60, 480, Some(ShiftTag::Early), 0.30),
+    ("D", "Day", 9 * 60, 480, None, 0.25),
+    ("L", "Late", 14 * 60, 510, Some(ShiftTag::Late), 0.30),
+    ("N", "Night", 22 * 60, 480, Some(ShiftTag::Night), 0.15),
 ];
 
-/// Generates a metro scenario; bad parameters are an error naming the parameter.
+/// A metro line: its depot (0-based) and its qualification.
+struct Line {
+    depot: usize,
+    qual: Qualification,
+}
+
+/// Generates a metro scenario; bad parameters are an [`ModelError::Invalid`] naming each parameter.
 pub fn generate(p: &GeneratorParams) -> Result<Scenario, ModelError> {
     check(p)?;
     let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
     let horizon = Horizon { start_date: p.start_date, days: p.days };
-    // Depots and their lines.
-    let mut lines: Vec<(usize, Qualification)> = Vec::new();
-    for depot in 0..p.depots {
-        for _ in 0..rng.random_range(2..=4) {
-            lines.push((depot, Qualification(format!("L{}", lines.len() + 1))));
-        }
-    }
-    let depot_id = |k: usize| DepotId(format!("D{}", k + 1));
-    let shift_types: Vec<ShiftType> = lines
-        .iter()
-        .flat_map(|(k, line)| {
-            DUTIES.iter().map(move |(suffix, start, dur, tag, _)| ShiftType {
-                id: ShiftTypeId(format!("{}-{}-{suffix}", depot_id(*k), line)),
-                name: format!("{} {}, line {}", duty_name(suffix), depot_id(*k), line),
-                start: Minutes(*start),
-                duration: Minutes(*dur),
-                depot: Some(depot_id(*k)),
-                qualifications: vec![line.clone()],
-                tags: tag.iter().copied().collect(),
-                forbidden_next: vec![],
-            })
-        })
-        .collect();
+    let holidays = holidays(&horizon);
+    let lines = make_lines(p, &mut rng);
+    let shift_types: Vec<ShiftType> = lines.iter().flat_map(line_duties).collect();
     let drivers = make_drivers(p, &horizon, &lines, &mut rng);
-    let demand = make_demand(p, &horizon, &lines, &drivers, &mut rng);
+    let demand = make_demand(&horizon, &holidays, &lines, &drivers, &mut rng);
     let requests = make_requests(p, &drivers, &shift_types, &mut rng);
-    let holidays = [(1, 1), (5, 1), (12, 25), (12, 26)]
-        .iter()
-        .flat_map(|(m, d)| {
-            (p.start_date.year()..=horizon.date(p.days - 1).year())
-                .filter_map(move |y| NaiveDate::from_ymd_opt(y, *m, *d))
-        })
-        .filter(|d| *d >= p.start_date && *d <= horizon.date(p.days - 1))
-        .collect();
     Ok(Scenario {
         name: format!("metro-{}x{}-k{}-s{}", p.drivers, p.days, p.depots, p.seed),
         horizon,
@@ -100,10 +105,13 @@ pub fn generate(p: &GeneratorParams) -> Result<Scenario, ModelError> {
         drivers,
         rules: LaborRules { min_rest: Minutes::hours(11) },
         overtime: OvertimePolicy {
+            tiers: vec![
+                OvertimeTier { width: Some(Minutes::hours(8)), percent: 150 },
+                OvertimeTier { width: None, percent: 200 },
+            ],
             night_premium_percent: 25,
             sunday_holiday_premium_percent: 50,
             holidays,
-            ..OvertimePolicy::default()
         },
         weights: ObjectiveWeights {
             overtime: true,
@@ -119,13 +127,11 @@ pub fn generate(p: &GeneratorParams) -> Result<Scenario, ModelError> {
     })
 }
 
-fn duty_name(suffix: &str) -> &'static str {
-    match suffix {
-        "E" => "Early",
-        "D" => "Day",
-        "L" => "Late",
-        _ => "Night",
-    }
+/// Contract capacity of one driver in driver-shifts over the horizon: 5 shifts a week on available
+/// days, scaled by the contract's weekly minutes against a 40 h week. The calibration's unit.
+pub fn contract_capacity(driver: &Driver, days: usize) -> f64 {
+    let available = days.saturating_sub(driver.unavailable.len()) as f64;
+    available * 5.0 / 7.0 * driver.contract.weekly_minutes.get() as f64 / FULL_TIME_WEEK as f64
 }
 
 fn check(p: &GeneratorParams) -> Result<(), ModelError> {
@@ -137,66 +143,77 @@ fn check(p: &GeneratorParams) -> Result<(), ModelError> {
         issues.push(Issue::new("days", format!("must be between 1 and 366, got {}", p.days)));
     }
     if p.depots == 0 || p.depots > p.drivers {
-        issues.push(Issue::new(
-            "depots",
-            format!("must be between 1 and the number of drivers ({}), got {}", p.drivers, p.depots),
-        ));
+        let msg = format!("must be between 1 and the number of drivers ({}), got {}", p.drivers, p.depots);
+        issues.push(Issue::new("depots", msg));
+    }
+    if p.start_date.checked_add_days(chrono::Days::new(p.days as u64)).is_none() {
+        issues.push(Issue::new("start_date", format!("{} plus {} days is past the calendar", p.start_date, p.days)));
     }
     if issues.is_empty() { Ok(()) } else { Err(ModelError::Invalid(issues)) }
 }
 
-fn make_drivers(
-    p: &GeneratorParams,
-    h: &Horizon,
-    lines: &[(usize, Qualification)],
-    rng: &mut ChaCha8Rng,
-) -> Vec<Driver> {
-    let weekends = h.weekend_count() as u32;
+/// Public holidays in the horizon: 1 January, 1 May, 25 and 26 December of every year it touches.
+fn holidays(h: &Horizon) -> Vec<NaiveDate> {
+    let last = h.date(h.days - 1);
+    (h.start_date.year()..=last.year())
+        .flat_map(|y| [(1, 1), (5, 1), (12, 25), (12, 26)].map(|(m, d)| NaiveDate::from_ymd_opt(y, m, d)))
+        .flatten()
+        .filter(|d| (h.start_date..=last).contains(d))
+        .collect()
+}
+
+fn depot_id(k: usize) -> DepotId {
+    DepotId(format!("D{}", k + 1))
+}
+
+/// Drivers of depot `k` when `p.drivers` are dealt round-robin.
+fn depot_size(p: &GeneratorParams, k: usize) -> usize {
+    p.drivers / p.depots + usize::from(k < p.drivers % p.depots)
+}
+
+fn make_lines(p: &GeneratorParams, rng: &mut ChaCha8Rng) -> Vec<Line> {
+    let mut lines = Vec::new();
+    for depot in 0..p.depots {
+        let n = rng.random_range(2..=4usize).min((depot_size(p, depot) / 6).max(1));
+        for _ in 0..n {
+            lines.push(Line { depot, qual: Qualification(format!("L{}", lines.len() + 1)) });
+        }
+    }
+    lines
+}
+
+fn line_duties(line: &Line) -> impl Iterator<Item = ShiftType> + '_ {
+    DUTIES.iter().map(move |&(suffix, name, start, duration, tag, _)| ShiftType {
+        id: duty_id(line, suffix),
+        name: format!("{name}, {} line {}", depot_id(line.depot), line.qual),
+        start: Minutes(start),
+        duration: Minutes(duration),
+        depot: Some(depot_id(line.depot)),
+        qualifications: vec![line.qual.clone()],
+        tags: tag.into_iter().collect(),
+        forbidden_next: vec![],
+    })
+}
+
+fn duty_id(line: &Line, suffix: &str) -> ShiftTypeId {
+    ShiftTypeId(format!("{}-{}-{suffix}", depot_id(line.depot), line.qual))
+}
+
+fn make_drivers(p: &GeneratorParams, h: &Horizon, lines: &[Line], rng: &mut ChaCha8Rng) -> Vec<Driver> {
+    let max_weekends = ((h.weekend_count() as f64 * 0.6).ceil() as u32).max(1);
     (0..p.drivers)
         .map(|i| {
             let depot = i % p.depots;
-            let own: Vec<&Qualification> = lines.iter().filter(|(k, _)| *k == depot).map(|(_, q)| q).collect();
-            // Every line gets drivers: the primary line cycles through the depot's lines.
-            let mut quals = BTreeSet::from([own[(i / p.depots) % own.len()].clone()]);
-            for q in &own {
-                if rng.random_bool(0.35) {
-                    quals.insert((*q).clone());
-                }
-            }
-            let mut unavailable = Vec::new();
-            if rng.random_bool(0.08) {
-                let len = rng.random_range(3..=10).min(p.days);
-                let from = rng.random_range(0..=p.days - len);
-                unavailable.extend((from..from + len).map(|day| Unavailability { day, reason: AbsenceReason::Leave }));
-            }
-            if rng.random_bool(0.2) {
-                let day = rng.random_range(0..p.days);
-                if !unavailable.iter().any(|u: &Unavailability| u.day == day) {
-                    unavailable.push(Unavailability { day, reason: AbsenceReason::DayOff });
-                }
-            }
-            unavailable.sort_by_key(|u| u.day);
-            let full_time = rng.random_bool(0.85);
-            let (weekly, share) = if full_time { (2400, 0.60) } else { (1440, 0.50) };
-            let available = (p.days - unavailable.len()) as f64;
-            let min_minutes = (weekly as f64 * available / 7.0 * share / 60.0).floor() as i64 * 60;
+            let own: Vec<&Qualification> = lines.iter().filter(|l| l.depot == depot).map(|l| &l.qual).collect();
+            let qualifications = pick_lines(&own, i / p.depots, rng);
+            let unavailable = make_absences(p.days, rng);
+            let contract = make_contract(p.days - unavailable.len(), max_weekends, rng);
             Driver {
                 id: DriverId(format!("E{:04}", i + 1)),
-                name: String::new(),
-                depot: Some(DepotId(format!("D{}", depot + 1))),
-                qualifications: quals.into_iter().collect(),
-                contract: Contract {
-                    kind: if full_time { ContractKind::FullTime } else { ContractKind::PartTime },
-                    weekly_minutes: Minutes(weekly),
-                    hourly_rate: Money(rng.random_range(320..=380) * 10),
-                    min_minutes: Minutes(min_minutes),
-                    max_minutes: None,
-                    max_minutes_per_week: Some(Minutes::hours(48)),
-                    max_consecutive_days: Some(6),
-                    min_consecutive_days: if full_time { 2 } else { 1 },
-                    min_consecutive_days_off: 2,
-                    max_weekends: Some(((weekends as f64 * 0.6).ceil() as u32).max(1)),
-                },
+                name: format!("Driver {}", i + 1),
+                depot: Some(depot_id(depot)),
+                qualifications,
+                contract,
                 max_shifts: Default::default(),
                 unavailable,
             }
@@ -204,35 +221,93 @@ fn make_drivers(
         .collect()
 }
 
+/// The primary line (the `nth` of the depot's, cyclically) and, for 45 % of drivers, one or two more.
+fn pick_lines(own: &[&Qualification], nth: usize, rng: &mut ChaCha8Rng) -> Vec<Qualification> {
+    let primary = own[nth % own.len()];
+    let roll = rng.random_range(0..100);
+    let count = if roll < 55 {
+        1
+    } else if roll < 85 {
+        2
+    } else {
+        3
+    };
+    let mut others: Vec<&Qualification> = own.iter().copied().filter(|q| *q != primary).collect();
+    others.shuffle(rng);
+    let set: BTreeSet<Qualification> =
+        std::iter::once(primary).chain(others.into_iter().take(count - 1)).cloned().collect();
+    set.into_iter().collect()
+}
+
+/// 8 % of drivers: a leave block of 3–10 days; 25 %: one fixed day off (outside the leave). By day.
+fn make_absences(days: usize, rng: &mut ChaCha8Rng) -> Vec<Unavailability> {
+    let mut out = Vec::new();
+    if rng.random_bool(0.08) {
+        let len = rng.random_range(3..=10usize).min(days);
+        let from = rng.random_range(0..=days - len);
+        out.extend((from..from + len).map(|day| Unavailability { day, reason: AbsenceReason::Leave }));
+    }
+    if rng.random_bool(0.25) {
+        let day = rng.random_range(0..days);
+        if !out.iter().any(|u| u.day == day) {
+            out.push(Unavailability { day, reason: AbsenceReason::DayOff });
+        }
+    }
+    out.sort_by_key(|u| u.day);
+    out
+}
+
+/// A contract whose minimum is pro rata of the `available` days, so that leave never makes it unreachable.
+fn make_contract(available: usize, max_weekends: u32, rng: &mut ChaCha8Rng) -> Contract {
+    let full_time = rng.random_bool(0.85);
+    let (kind, weekly, min_share) =
+        if full_time { (ContractKind::FullTime, 2400, 0.60) } else { (ContractKind::PartTime, 1440, 0.50) };
+    let pro_rata = weekly as f64 * available as f64 / 7.0;
+    let whole_hours = |m: f64| (m / 60.0).floor() as i64 * 60;
+    let min_minutes = Minutes(whole_hours(pro_rata * min_share));
+    // Part-timers may work up to 150 % of their hours, and always at least one long shift more than the minimum.
+    let max_minutes = (!full_time).then(|| Minutes(whole_hours(pro_rata * 1.5).max(min_minutes.get() + 600)));
+    Contract {
+        kind,
+        weekly_minutes: Minutes(weekly),
+        hourly_rate: Money(rng.random_range(320..=380) * 10),
+        min_minutes,
+        max_minutes,
+        max_minutes_per_week: Some(Minutes::hours(48)),
+        max_consecutive_days: Some(6),
+        min_consecutive_days: if full_time { 2 } else { 1 },
+        min_consecutive_days_off: 2,
+        max_weekends: Some(max_weekends),
+    }
+}
+
 fn make_demand(
-    p: &GeneratorParams,
     h: &Horizon,
-    lines: &[(usize, Qualification)],
+    holidays: &[NaiveDate],
+    lines: &[Line],
     drivers: &[Driver],
     rng: &mut ChaCha8Rng,
 ) -> Vec<Demand> {
+    let low: Vec<bool> = (0..h.days).map(|d| h.is_weekend_day(d) || holidays.contains(&h.date(d))).collect();
+    // Weekday-equivalents in the horizon: a weekday counts 1, a weekend day or holiday WEEKEND_LEVEL.
+    let equivalents: f64 = low.iter().map(|&l| if l { WEEKEND_LEVEL } else { 1.0 }).sum();
     let mut demand = Vec::new();
-    for (k, line) in lines {
-        let depot = DepotId(format!("D{}", k + 1));
-        // Driver-days per day this line can draw on: each driver splits over their lines.
-        let share: f64 = drivers
+    for line in lines {
+        // Contract capacity this line can draw on: each driver splits evenly over their lines.
+        let capacity: f64 = drivers
             .iter()
-            .filter(|d| d.qualifications.contains(line))
-            .map(|d| {
-                1.0 / d.qualifications.len() as f64 * if d.contract.kind == ContractKind::FullTime { 1.0 } else { 0.6 }
-            })
+            .filter(|d| d.qualifications.contains(&line.qual))
+            .map(|d| contract_capacity(d, h.days) / d.qualifications.len() as f64)
             .sum();
-        let per_day = share * 5.0 / 7.0 * 0.92 * rng.random_range(0.82..0.86);
-        for day in 0..p.days {
-            let weekend = h.is_weekend_day(day);
-            let total = per_day * if weekend { 0.65 } else { 1.0 } * 7.0 / (5.0 + 2.0 * 0.65);
-            for (suffix, _, _, _, part) in DUTIES {
+        let weekday = capacity * rng.random_range(DEMAND_SHARE) / equivalents;
+        for (day, &is_low) in low.iter().enumerate() {
+            let total = weekday * if is_low { WEEKEND_LEVEL } else { 1.0 };
+            for &(suffix, _, _, _, _, part) in &DUTIES {
                 let exact = total * part;
-                // Stochastic rounding keeps the expected demand exact on small lines.
                 let required = exact.floor() as u32 + u32::from(rng.random_bool(exact.fract()));
                 demand.push(Demand {
                     day,
-                    shift: ShiftTypeId(format!("{depot}-{line}-{suffix}")),
+                    shift: duty_id(line, suffix),
                     required,
                     under_penalty: Money(50_000),
                     over_penalty: Money(2_000),
@@ -243,6 +318,7 @@ fn make_demand(
     demand
 }
 
+/// 0–3 requests per driver on distinct available days: 40 % shift-on, 40 % day off, 20 % "not this duty".
 fn make_requests(p: &GeneratorParams, drivers: &[Driver], shifts: &[ShiftType], rng: &mut ChaCha8Rng) -> Vec<Request> {
     let mut out = Vec::new();
     for d in drivers {
@@ -253,14 +329,16 @@ fn make_requests(p: &GeneratorParams, drivers: &[Driver], shifts: &[ShiftType], 
         let mut used = BTreeSet::new();
         for _ in 0..rng.random_range(0..=3) {
             let day = rng.random_range(0..p.days);
+            let shift = mine[rng.random_range(0..mine.len())].id.clone();
+            let roll = rng.random_range(0..10);
+            let weight = Money(rng.random_range(5..=30) * 100);
             if d.unavailable.iter().any(|u| u.day == day) || !used.insert(day) {
                 continue;
             }
-            let weight = Money(rng.random_range(5..=30) * 100);
-            let (kind, shift) = if rng.random_bool(0.5) {
-                (RequestKind::Off, None)
-            } else {
-                (RequestKind::On, Some(mine[rng.random_range(0..mine.len())].id.clone()))
+            let (kind, shift) = match roll {
+                0..4 => (RequestKind::On, Some(shift)),
+                4..8 => (RequestKind::Off, None),
+                _ => (RequestKind::Off, Some(shift)),
             };
             out.push(Request { driver: d.id.clone(), day, kind, shift, weight });
         }

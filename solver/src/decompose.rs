@@ -95,10 +95,12 @@ pub fn merge_part(ix: &ScenarioIndex, sub: &ScenarioIndex, part_grid: &RosterGri
     }
 }
 
-/// Whether `ix` can be solved part by part: more than one part, and no pin or carry-in shift that
-/// reaches outside its driver's part (such a pin is a conflict the monolithic model must diagnose).
+/// Whether `ix` can be solved part by part: more than one part, each with shift types, and no pin
+/// or carry-in shift that reaches outside its driver's part (such a pin is a conflict the monolithic model must diagnose).
 pub fn decomposable(ix: &ScenarioIndex, parts: &[Part]) -> bool {
-    if parts.len() < 2 {
+    // A driver who can work nothing forms a part without shift types; the monolithic model handles
+    // (and, with a minimum of minutes, diagnoses) such drivers.
+    if parts.len() < 2 || parts.iter().any(|p| p.shifts.is_empty()) {
         return false;
     }
     let mut part_of_driver = vec![0; ix.drivers()];

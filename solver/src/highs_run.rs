@@ -63,8 +63,8 @@ pub struct RunConfig<'a> {
     pub verbose: bool,
     /// Share of HiGHS's effort spent on primal heuristics (HiGHS default 0.05); rosters reward more.
     pub heuristic_effort: f64,
-    /// Sparse MIP start `(column, value)`; HiGHS completes the missing columns.
-    pub start: Option<Vec<(usize, f64)>>,
+    /// A complete MIP start (one value per column).
+    pub start: Option<Vec<f64>>,
     /// When the overall solve started (progress times are relative to it).
     pub started: Instant,
     /// What to label progress reports with.
@@ -169,11 +169,10 @@ pub fn run(
         ] {
             highs_sys::Highs_startCallback(ptr, kind);
         }
-        if let Some(start) = &cfg.start {
-            let idx: Vec<HighsInt> = start.iter().map(|(i, _)| *i as HighsInt).collect();
-            let val: Vec<f64> = start.iter().map(|(_, v)| *v).collect();
-            highs_sys::Highs_setSparseSolution(ptr, idx.len() as HighsInt, idx.as_ptr(), val.as_ptr());
-        }
+    }
+    if let Some(start) = &cfg.start {
+        // A start HiGHS finds infeasible is simply not used; that is not an error.
+        let _ = m.try_set_solution(Some(start), None, None, None);
     }
     let solved = m.try_solve().map_err(|e| SolverError::Highs(format!("{e:?}")))?;
     let time_to_best = state.times.lock().ok().and_then(|t| t.0);

@@ -47,6 +47,9 @@ pub struct SolveArgs {
     /// How many drivers of the roster grid to print.
     #[arg(long, default_value_t = 20)]
     show: usize,
+    /// Share of the time for the monolithic MILP before large neighbourhood search (1 = MILP only).
+    #[arg(long, default_value_t = SolveOptions::default().milp_share)]
+    milp_share: f64,
     /// Print HiGHS's log.
     #[arg(long)]
     verbose: bool,
@@ -58,6 +61,7 @@ pub fn run(a: SolveArgs) -> anyhow::Result<ExitCode> {
     let mut opts = SolveOptions::new(a.time_limit, a.gap, a.threads)?;
     opts.seed = a.seed;
     opts.verbose = a.verbose;
+    opts.milp_share = a.milp_share.clamp(0.0, 1.0);
     let ix = load_index(&a.scenario)?;
     let initial: Option<RosterGrid> = match &a.initial {
         Some(p) => {

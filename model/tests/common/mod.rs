@@ -188,7 +188,11 @@ impl Builder {
 
     /// A shift worked `days_before` days before day 0.
     pub fn history(mut self, driver: &str, days_before: usize, shift: &str) -> Builder {
-        self.scenario.history.push(CarryIn { driver: DriverId::from(driver), days_before, shift: ShiftTypeId::from(shift) });
+        self.scenario.history.push(CarryIn {
+            driver: DriverId::from(driver),
+            days_before,
+            shift: ShiftTypeId::from(shift),
+        });
         self
     }
 

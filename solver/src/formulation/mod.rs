@@ -60,6 +60,8 @@ pub struct RosterModel<'a> {
     /// Whether some objective coefficient is fractional (overtime pay per minute); when not, the
     /// objective is integral and a bound within 1 of the incumbent proves optimality.
     pub(crate) fractional_costs: bool,
+    /// Auxiliary columns and what determines their value in a given roster (for MIP starts).
+    pub(crate) aux: Vec<(usize, Aux)>,
     /// Elastic mode: slack variables of hard rows, with their column and tag.
     pub(crate) slacks: Option<Vec<(Variable, usize, RowTag)>>,
 }
@@ -77,6 +79,7 @@ impl<'a> RosterModel<'a> {
             rows: Vec::new(),
             slacks: elastic.then(Vec::new),
             fractional_costs: false,
+            aux: Vec::new(),
         };
         m.create_assignment_variables(elastic, fixing);
         m.r1_one_shift_per_day();
@@ -176,6 +179,12 @@ impl<'a> RosterModel<'a> {
         }
     }
 
+    /// Adds an auxiliary (non-`x`) column whose value in a roster is given by `aux`.
+    pub(crate) fn add_aux(&mut self, def: good_lp::VariableDefinition, aux: Aux) -> Variable {
+        self.aux.push((self.vars.len(), aux));
+        self.vars.add(def)
+    }
+
     /// Adds a hard row `lhs (sense) rhs` enforcing `tag`; in elastic mode the row gets a slack.
     pub(crate) fn hard(&mut self, tag: RowTag, lhs: Expression, sense: Sense, rhs: f64) {
         let mut lhs = lhs;
@@ -223,18 +232,60 @@ impl<'a> RosterModel<'a> {
         g
     }
 
-    /// The `x` columns and their values in `grid` (1 for the worked shift, 0 elsewhere), for a MIP
-    /// start; HiGHS completes the continuous columns itself.
-    pub fn start_from_grid(&self, grid: &RosterGrid) -> Vec<(usize, f64)> {
+    /// A complete MIP start from `grid`: every `x` column, and every auxiliary column at the value the
+    /// roster implies (cover shortfall and surplus, worked weekends, overtime per tier, spreads), so
+    /// HiGHS can take it as an incumbent without repairing it. Slack columns (elastic mode) stay 0.
+    pub fn start_from_grid(&self, grid: &RosterGrid) -> Vec<f64> {
         let ix = self.ix;
-        let mut out = Vec::new();
+        let mut out = vec![0.0; self.vars.len()];
         for d in (0..ix.drivers()).map(DriverIdx) {
             for t in 0..ix.days() {
                 let worked = grid.get(d, t);
                 for (s, c) in self.day_cols(d, t) {
-                    out.push((c, if worked == Some(s) { 1.0 } else { 0.0 }));
+                    out[c] = if worked == Some(s) { 1.0 } else { 0.0 };
                 }
             }
+        }
+        let mut count = ndarray::Array2::<f64>::zeros((ix.days(), ix.shifts()));
+        for d in (0..ix.drivers()).map(DriverIdx) {
+            for (t, s) in grid.row(d).enumerate() {
+                if let Some(s) = s {
+                    count[[t, s.0]] += 1.0;
+                }
+            }
+        }
+        let week_minutes = |d: DriverIdx, w: usize| -> model::Minutes {
+            (0..ix.days())
+                .filter(|t| ix.week_of_day[*t] == w)
+                .filter_map(|t| grid.get(d, t))
+                .map(|s| ix.duration[s.0])
+                .sum()
+        };
+        let mut ot_total = vec![0.0; ix.drivers()];
+        for (col, aux) in &self.aux {
+            let v = match aux {
+                Aux::Under { day, shift } | Aux::Over { day, shift } => {
+                    let req = ix.demand[[*day, shift.0]].map_or(0.0, |c| f64::from(c.required));
+                    let n = count[[*day, shift.0]];
+                    if matches!(aux, Aux::Under { .. }) { (req - n).max(0.0) } else { (n - req).max(0.0) }
+                }
+                Aux::Weekend { driver, days } => f64::from(u8::from(days.iter().any(|t| grid.works(*driver, *t)))),
+                Aux::Overtime { driver, week, tier } => {
+                    let contract = ix.contract_minutes_in_week(*driver, *week);
+                    let (_, tiers) = model::overtime::split_week(
+                        week_minutes(*driver, *week),
+                        contract,
+                        &ix.scenario.overtime.tiers,
+                    );
+                    let m = tiers.get(*tier).map_or(0.0, |m| m.get() as f64);
+                    ot_total[driver.0] += m;
+                    m
+                }
+                // Spreads come last in column order, after every overtime column.
+                Aux::SpreadHigh => ot_total.iter().copied().fold(0.0, f64::max),
+                Aux::SpreadLow => ot_total.iter().copied().fold(f64::INFINITY, f64::min).min(1e12),
+            };
+            out[*col] = v;
         }
         out
     }
@@ -254,6 +305,23 @@ impl std::fmt::Debug for RosterModel<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RosterModel").field("columns", &self.vars.len()).field("rows", &self.rows.len()).finish()
     }
+}
+
+/// What determines an auxiliary column's value in a roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Aux {
+    /// Missing drivers of a demand cell.
+    Under { day: DayIndex, shift: ShiftIdx },
+    /// Surplus drivers of a demand cell.
+    Over { day: DayIndex, shift: ShiftIdx },
+    /// Whether a driver works the weekend made of `days`.
+    Weekend { driver: DriverIdx, days: Vec<DayIndex> },
+    /// Overtime minutes of a driver in an ISO week in one tier.
+    Overtime { driver: DriverIdx, week: usize, tier: usize },
+    /// Most overtime minutes of any driver.
+    SpreadHigh,
+    /// Least overtime minutes of any driver.
+    SpreadLow,
 }
 
 /// Direction of a row.

@@ -3,7 +3,7 @@
 use good_lp::{Expression, variable};
 use model::{DriverIdx, ShiftIdx};
 
-use super::RosterModel;
+use super::{Aux, RosterModel};
 
 impl RosterModel<'_> {
     /// Cover: `Σ_d x[d,t,s] + u[t,s] − o[t,s] = required[t,s]`, cost `under·u + over·o`, with
@@ -26,8 +26,8 @@ impl RosterModel<'_> {
                 self.constant += cell.under.cents() as f64 * req;
                 continue;
             }
-            let u = self.vars.add(variable().min(0.0).max(req));
-            let o = self.vars.add(variable().min(0.0));
+            let u = self.add_aux(variable().min(0.0).max(req), Aux::Under { day: t, shift: ShiftIdx(s) });
+            let o = self.add_aux(variable().min(0.0), Aux::Over { day: t, shift: ShiftIdx(s) });
             self.objective.add_mul(cell.under.cents() as f64, u);
             self.objective.add_mul(cell.over.cents() as f64, o);
             e.add_mul(1.0, u);
@@ -91,7 +91,7 @@ impl RosterModel<'_> {
             return;
         }
         let tiers = ix.scenario.overtime.tiers.clone();
-        let envelope = (spread > 0).then(|| (self.vars.add(variable().min(0.0)), self.vars.add(variable().min(0.0))));
+        let mut totals = Vec::new();
         for d in (0..ix.drivers()).map(DriverIdx) {
             let rate = ix.scenario.drivers[d.0].contract.hourly_rate.cents() as f64;
             let mut total_ot = Expression::default();
@@ -109,15 +109,16 @@ impl RosterModel<'_> {
                 }
                 first += len;
                 let contract = ix.contract_minutes_in_week(d, k).get();
-                if most <= contract || (rate == 0.0 && envelope.is_none()) {
+                if most <= contract || (rate == 0.0 && spread == 0) {
                     continue;
                 }
                 let mut ot = Expression::default();
-                for tier in &tiers {
-                    let v = match tier.width {
-                        Some(width) => self.vars.add(variable().min(0.0).max(width.get() as f64)),
-                        None => self.vars.add(variable().min(0.0)),
+                for (i, tier) in tiers.iter().enumerate() {
+                    let def = match tier.width {
+                        Some(width) => variable().min(0.0).max(width.get() as f64),
+                        None => variable().min(0.0),
                     };
+                    let v = self.add_aux(def, Aux::Overtime { driver: d, week: k, tier: i });
                     if w.overtime {
                         let per_minute = rate * f64::from(tier.percent) / 6000.0;
                         self.fractional_costs |= per_minute.fract() != 0.0;
@@ -128,12 +129,16 @@ impl RosterModel<'_> {
                 total_ot += ot.clone();
                 self.soft((worked - ot).leq(contract as f64));
             }
-            if let Some((hi, lo)) = envelope {
-                self.soft((total_ot.clone() - hi).leq(0.0));
-                self.soft((total_ot - lo).geq(0.0));
-            }
+            totals.push(total_ot);
         }
-        if let Some((hi, lo)) = envelope {
+        if spread > 0 {
+            // The envelope columns come after every overtime column (start values depend on them).
+            let hi = self.add_aux(variable().min(0.0), Aux::SpreadHigh);
+            let lo = self.add_aux(variable().min(0.0), Aux::SpreadLow);
+            for total in totals {
+                self.soft((total.clone() - hi).leq(0.0));
+                self.soft((total - lo).geq(0.0));
+            }
             self.objective.add_mul(spread as f64, hi);
             self.objective.add_mul(-(spread as f64), lo);
         }

@@ -4,7 +4,7 @@
 use good_lp::{Expression, variable};
 use model::{DriverIdx, RuleCode, ShiftIdx};
 
-use super::{RosterModel, RowTag, Sense};
+use super::{Aux, RosterModel, RowTag, Sense};
 
 fn tag(rule: RuleCode, driver: DriverIdx, day: Option<usize>) -> RowTag {
     RowTag { rule, driver, day }
@@ -238,7 +238,7 @@ impl RosterModel<'_> {
             }
             let mut sum = Expression::default();
             for days in days_of.into_iter().filter(|v| !v.is_empty()) {
-                let y = self.vars.add(variable().min(0.0).max(1.0));
+                let y = self.add_aux(variable().min(0.0).max(1.0), Aux::Weekend { driver: d, days: days.clone() });
                 sum.add_mul(1.0, y);
                 for t in days {
                     let e = self.works(d, t) - y;
