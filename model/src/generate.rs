@@ -72,12 +72,23 @@ const DEMAND_SHARE: std::ops::Range<f64> = 0.82..0.86;
 /// Weekend and holiday demand relative to a weekday.
 const WEEKEND_LEVEL: f64 = 0.65;
 
-/// The four duty templates of every line: suffix, name, start, duration, tag, share of the daily demand.
-const DUTIES: [(&str, &str, i64, i64, Option<ShiftTag>, f64); 4] = [
-    ("E", "Early", 5 * 60, 480, Some(ShiftTag::Early), 0.30),
-    ("D", "Day", 9 * 60, 480, None, 0.25),
-    ("L", "Late", 14 * 60, 510, Some(ShiftTag::Late), 0.30),
-    ("N", "Night", 22 * 60, 480, Some(ShiftTag::Night), 0.15),
+/// A duty template, run on every line.
+struct Duty {
+    suffix: &'static str,
+    name: &'static str,
+    start: i64,
+    duration: i64,
+    tag: Option<ShiftTag>,
+    /// Share of the line's daily demand.
+    share: f64,
+}
+
+/// The four duties of every line.
+const DUTIES: [Duty; 4] = [
+    Duty { suffix: "E", name: "Early", start: 5 * 60, duration: 480, tag: Some(ShiftTag::Early), share: 0.30 },
+    Duty { suffix: "D", name: "Day", start: 9 * 60, duration: 480, tag: None, share: 0.25 },
+    Duty { suffix: "L", name: "Late", start: 14 * 60, duration: 510, tag: Some(ShiftTag::Late), share: 0.30 },
+    Duty { suffix: "N", name: "Night", start: 22 * 60, duration: 480, tag: Some(ShiftTag::Night), share: 0.15 },
 ];
 
 /// A metro line: its depot (0-based) and its qualification.
@@ -183,14 +194,14 @@ fn make_lines(p: &GeneratorParams, rng: &mut ChaCha8Rng) -> Vec<Line> {
 }
 
 fn line_duties(line: &Line) -> impl Iterator<Item = ShiftType> + '_ {
-    DUTIES.iter().map(move |&(suffix, name, start, duration, tag, _)| ShiftType {
-        id: duty_id(line, suffix),
-        name: format!("{name}, {} line {}", depot_id(line.depot), line.qual),
-        start: Minutes(start),
-        duration: Minutes(duration),
+    DUTIES.iter().map(move |duty| ShiftType {
+        id: duty_id(line, duty.suffix),
+        name: format!("{}, {} line {}", duty.name, depot_id(line.depot), line.qual),
+        start: Minutes(duty.start),
+        duration: Minutes(duty.duration),
         depot: Some(depot_id(line.depot)),
         qualifications: vec![line.qual.clone()],
-        tags: tag.into_iter().collect(),
+        tags: duty.tag.into_iter().collect(),
         forbidden_next: vec![],
     })
 }
@@ -302,12 +313,12 @@ fn make_demand(
         let weekday = capacity * rng.random_range(DEMAND_SHARE) / equivalents;
         for (day, &is_low) in low.iter().enumerate() {
             let total = weekday * if is_low { WEEKEND_LEVEL } else { 1.0 };
-            for &(suffix, _, _, _, _, part) in &DUTIES {
-                let exact = total * part;
+            for duty in &DUTIES {
+                let exact = total * duty.share;
                 let required = exact.floor() as u32 + u32::from(rng.random_bool(exact.fract()));
                 demand.push(Demand {
                     day,
-                    shift: duty_id(line, suffix),
+                    shift: duty_id(line, duty.suffix),
                     required,
                     under_penalty: Money(50_000),
                     over_penalty: Money(2_000),

@@ -37,7 +37,7 @@ impl Default for SolveOptions {
             seed: 0,
             warm_start: true,
             verbose: false,
-            milp_share: 0.5,
+            milp_share: 0.2,
             lns_rounds: None,
             decompose: true,
         }
