@@ -23,8 +23,8 @@ fn r2_rest_forbids_an_early_after_a_late() {
     // Late ends 22:00, early starts 06:00: 8 h rest < 11 h.
     let mut s = tiny(1, 2, &[("E", 360, 480), ("L", 840, 480)]);
     s.rules.min_rest = Minutes(660);
-    s.demand.push(Demand { day: 0, shift: "L".into(), required: 1, under_penalty: Money(100), over_penalty: Money(1) });
-    s.demand.push(Demand { day: 1, shift: "E".into(), required: 1, under_penalty: Money(100), over_penalty: Money(1) });
+    cell(&mut s, 0, "L", 1, 100, 1);
+    cell(&mut s, 1, "E", 1, 100, 1);
     let (ix, res) = solve_quietly(s);
     assert_eq!(objective(&res), 100);
     assert_ne!(row(&ix, &res, 0), "LE");
@@ -34,8 +34,8 @@ fn r2_rest_forbids_an_early_after_a_late() {
 fn r2_explicit_forbidden_succession_is_respected_in_its_direction() {
     let mut s = tiny(1, 2, &[("E", 0, 480), ("L", 0, 480)]);
     s.shift_types[1].forbidden_next = vec!["E".into()];
-    s.demand.push(Demand { day: 0, shift: "L".into(), required: 1, under_penalty: Money(100), over_penalty: Money(1) });
-    s.demand.push(Demand { day: 1, shift: "E".into(), required: 1, under_penalty: Money(50), over_penalty: Money(1) });
+    cell(&mut s, 0, "L", 1, 100, 1);
+    cell(&mut s, 1, "E", 1, 50, 1);
     let (ix, res) = solve_quietly(s);
     assert_eq!(objective(&res), 50);
     assert_eq!(row(&ix, &res, 0), "L.");
@@ -55,7 +55,7 @@ fn r4_an_unqualified_driver_leaves_the_duty_uncovered() {
     let mut s = tiny(2, 1, &[("X", 360, 480)]);
     s.shift_types[0].qualifications = vec![Qualification::from("L7")];
     s.drivers[1].qualifications = vec![Qualification::from("L7")];
-    s.demand.push(Demand { day: 0, shift: "X".into(), required: 2, under_penalty: Money(100), over_penalty: Money(1) });
+    cell(&mut s, 0, "X", 2, 100, 1);
     let (ix, res) = solve_quietly(s);
     assert_eq!(objective(&res), 100);
     assert_eq!(row(&ix, &res, 0), ".");
@@ -114,13 +114,7 @@ fn r6_counts_the_carry_in_run() {
 fn r7_minimum_consecutive_days_forbid_a_lone_working_day_inside_the_horizon() {
     let mut s = tiny(1, 5, &[("D", 480, 480)]);
     s.drivers[0].contract.min_consecutive_days = 2;
-    s.demand.push(Demand {
-        day: 2,
-        shift: "D".into(),
-        required: 1,
-        under_penalty: Money(100),
-        over_penalty: Money(30),
-    });
+    cell(&mut s, 2, "D", 1, 100, 30);
     for day in [0, 1, 3, 4] {
         s.demand.push(Demand {
             day,
@@ -139,13 +133,7 @@ fn r7_minimum_consecutive_days_forbid_a_lone_working_day_inside_the_horizon() {
 fn r7_a_short_block_touching_the_horizon_end_is_exempt() {
     let mut s = tiny(1, 3, &[("D", 480, 480)]);
     s.drivers[0].contract.min_consecutive_days = 3;
-    s.demand.push(Demand {
-        day: 2,
-        shift: "D".into(),
-        required: 1,
-        under_penalty: Money(100),
-        over_penalty: Money(30),
-    });
+    cell(&mut s, 2, "D", 1, 100, 30);
     for day in [0, 1] {
         s.demand.push(Demand {
             day,
@@ -194,7 +182,7 @@ fn r11_pins_hold_even_against_the_objective() {
     let mut s = tiny(1, 2, &[("D", 480, 480)]);
     s.pins.push(Pin { driver: "A".into(), day: 0, shift: None });
     s.pins.push(Pin { driver: "A".into(), day: 1, shift: Some("D".into()) });
-    s.demand.push(Demand { day: 0, shift: "D".into(), required: 1, under_penalty: Money(100), over_penalty: Money(1) });
+    cell(&mut s, 0, "D", 1, 100, 1);
     let (ix, res) = solve_quietly(s);
     assert_eq!(row(&ix, &res, 0), ".D");
     // Day 0 stays uncovered; day 1 has no demand cell, so working it costs nothing.
@@ -206,7 +194,7 @@ fn a_baseline_change_costs_its_weight_and_is_avoided_when_cheaper() {
     let mut s = tiny(1, 2, &[("D", 480, 480)]);
     s.baseline = Some(vec![PlannedShift { driver: "A".into(), day: 0, shift: "D".into() }]);
     s.weights.change = Money(10);
-    s.demand.push(Demand { day: 0, shift: "D".into(), required: 0, under_penalty: Money(100), over_penalty: Money(5) });
+    cell(&mut s, 0, "D", 0, 100, 5);
     let (ix, res) = solve_quietly(s);
     // Keeping the surplus shift (5) is cheaper than changing the cell (10).
     assert_eq!(row(&ix, &res, 0), "D.");

@@ -63,14 +63,19 @@ pub fn tiny(drivers: usize, days: usize, shifts: &[(&str, i64, i64)]) -> Scenari
 /// Demand of `required` drivers on every day for shift `shift`, 100 per missing and 1 per surplus.
 pub fn demand_every_day(s: &mut Scenario, shift: &str, required: u32) {
     for day in 0..s.horizon.days {
-        s.demand.push(Demand {
-            day,
-            shift: ShiftTypeId::from(shift),
-            required,
-            under_penalty: Money(100),
-            over_penalty: Money(1),
-        });
+        cell(s, day, shift, required, 100, 1);
     }
+}
+
+/// Demand of `required` drivers for `shift` on `day`, with its penalties in cents.
+pub fn cell(s: &mut Scenario, day: usize, shift: &str, required: u32, under: i64, over: i64) {
+    s.demand.push(Demand {
+        day,
+        shift: ShiftTypeId::from(shift),
+        required,
+        under_penalty: Money(under),
+        over_penalty: Money(over),
+    });
 }
 
 /// Solves with a generous limit and no hooks.
