@@ -71,6 +71,9 @@ pub struct RunConfig<'a> {
     pub phase: Phase,
     /// Cancellation.
     pub cancel: &'a CancelToken,
+    /// Stop at this time since `started` if an incumbent exists by then; without one, go on until
+    /// `time_limit` (so a hard model still gets the whole budget to find a first roster).
+    pub soft_deadline: Option<Duration>,
 }
 
 /// State shared with the C callback for the duration of one run.
@@ -80,6 +83,7 @@ struct CallbackState<'a> {
     constant: f64,
     started: Instant,
     phase: Phase,
+    soft_deadline: Option<Duration>,
     /// Time of the last improving solution and of the last bound report.
     times: Mutex<(Option<Duration>, Duration)>,
 }
@@ -118,7 +122,12 @@ unsafe extern "C" fn on_highs_event(
     let interrupt_kind = kind == highs_sys::kHighsCallbackMipInterrupt
         || kind == highs_sys::kHighsCallbackSimplexInterrupt
         || kind == highs_sys::kHighsCallbackIpmInterrupt;
-    if interrupt_kind && state.cancel.is_cancelled() && !data_in.is_null() {
+    // SAFETY (deref of `out`): non-null checked; HiGHS owns it for the duration of the call.
+    let has_incumbent = !out.is_null() && unsafe { (*out).mip_primal_bound }.abs() < 1e30;
+    let past_soft = state.soft_deadline.is_some_and(|d| state.started.elapsed() >= d)
+        && kind == highs_sys::kHighsCallbackMipInterrupt
+        && has_incumbent;
+    if interrupt_kind && (state.cancel.is_cancelled() || past_soft) && !data_in.is_null() {
         // SAFETY: non-null, owned by HiGHS for the duration of the call.
         unsafe { (*data_in).user_interrupt = 1 };
     }
@@ -155,6 +164,7 @@ pub fn run(
         constant: model.constant,
         started: cfg.started,
         phase: cfg.phase,
+        soft_deadline: cfg.soft_deadline,
         times: Mutex::new((None, Duration::ZERO)),
     };
     let ptr = m.as_mut_ptr();

@@ -165,6 +165,7 @@ fn solve_neighbourhood(
         started,
         phase: Phase::Lns,
         cancel,
+        soft_deadline: None,
     };
     let quiet = |_: &Progress| {};
     let out = run(&mut m, &cfg, &quiet)?;

@@ -137,7 +137,9 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     let size = ModelSize { columns: model.columns(), rows: model.rows() };
     let start = best.as_ref().map(|(g, _, _)| model.start_from_grid(g));
     let cfg = RunConfig {
-        time_limit: opts.time_limit.mul_f64(opts.milp_share.clamp(0.0, 1.0)).saturating_sub(started.elapsed()),
+        // The MILP may use the whole budget until it has a roster; after its share, LNS takes over.
+        time_limit: opts.time_limit.saturating_sub(started.elapsed()),
+        soft_deadline: Some(opts.time_limit.mul_f64(opts.milp_share.clamp(0.0, 1.0))),
         gap: opts.gap,
         threads: opts.threads,
         seed: opts.seed,
@@ -184,7 +186,12 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
         best = Some((inc.grid, inc.eval, inc.found));
     }
     let diagnosis = if out.status == RunStatus::Infeasible {
-        let cfg = RunConfig { time_limit: opts.time_limit.max(Duration::from_secs(10)), start: None, ..cfg };
+        let cfg = RunConfig {
+            time_limit: opts.time_limit.max(Duration::from_secs(10)),
+            start: None,
+            soft_deadline: None,
+            ..cfg
+        };
         Some(diagnose(ix, &cfg)?)
     } else {
         None
