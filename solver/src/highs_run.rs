@@ -142,6 +142,7 @@ pub fn run(
     let vars = std::mem::take(&mut model.vars);
     let objective = std::mem::take(&mut model.objective);
     let rows = std::mem::take(&mut model.rows);
+    let (n_cols, n_rows) = (vars.len(), rows.len());
     let mut problem = vars.minimise(objective).using(highs);
     for (row, _) in rows {
         problem.add_constraint(row);
@@ -184,7 +185,21 @@ pub fn run(
         // A start HiGHS finds infeasible is simply not used; that is not an error.
         let _ = m.try_set_solution(Some(start), None, None, None);
     }
-    let solved = m.try_solve().map_err(|e| SolverError::Highs(format!("{e:?}")))?;
+    let solved = match m.try_solve() {
+        Ok(solved) => solved,
+        // An interrupt we asked for can surface as an error status before HiGHS has a solution to
+        // report: that is an early stop, not a failure.
+        Err(_) if cfg.cancel.is_cancelled() || cfg.soft_deadline.is_some_and(|d| cfg.started.elapsed() >= d) => {
+            return Ok(RunOutcome {
+                status: RunStatus::NoSolution,
+                columns: None,
+                objective: None,
+                bound: None,
+                time_to_best: None,
+            });
+        }
+        Err(e) => return Err(SolverError::Highs(format!("solve of a {} × {} model: {e:?}", n_cols, n_rows))),
+    };
     let time_to_best = state.times.lock().ok().and_then(|t| t.0);
     let feasible = solved.primal_solution_status() == highs::HighsSolutionStatus::Feasible;
     let status = match solved.status() {

@@ -21,6 +21,7 @@ pub mod heuristic;
 pub mod highs_run;
 pub mod lns;
 pub mod options;
+pub mod per_driver;
 pub mod progress;
 pub mod solve;
 pub mod solve_parts;

@@ -13,6 +13,7 @@ use crate::heuristic::construct;
 use crate::highs_run::{RunConfig, RunStatus, run};
 use crate::lns::{Incumbent, LnsConfig, improve};
 use crate::options::SolveOptions;
+use crate::per_driver::per_driver_roster;
 use crate::progress::{CancelToken, Phase, Progress, ProgressSink, relative_gap};
 use crate::solve_parts::solve_parts;
 
@@ -132,6 +133,13 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     }
     if opts.warm_start {
         consider(construct(ix), Phase::Heuristic, &mut best);
+        if best.is_none() {
+            // The greedy start broke a rule (tight windows): build one driver at a time instead.
+            let budget = opts.time_limit.mul_f64(0.5);
+            if let Some(grid) = per_driver_roster(ix, opts.threads, budget, started, hooks.cancel)? {
+                consider(grid, Phase::Heuristic, &mut best);
+            }
+        }
     }
     let mut model = RosterModel::build(ix, false, None);
     let size = ModelSize { columns: model.columns(), rows: model.rows() };
@@ -139,7 +147,10 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     let cfg = RunConfig {
         // The MILP may use the whole budget until it has a roster; after its share, LNS takes over.
         time_limit: opts.time_limit.saturating_sub(started.elapsed()),
-        soft_deadline: Some(opts.time_limit.mul_f64(opts.milp_share.clamp(0.0, 1.0))),
+        soft_deadline: Some(
+            started.elapsed()
+                + opts.time_limit.saturating_sub(started.elapsed()).mul_f64(opts.milp_share.clamp(0.0, 1.0)),
+        ),
         gap: opts.gap,
         threads: opts.threads,
         seed: opts.seed,

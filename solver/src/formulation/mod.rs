@@ -60,6 +60,10 @@ pub struct RosterModel<'a> {
     /// Whether some objective coefficient is fractional (overtime pay per minute); when not, the
     /// objective is integral and a bound within 1 of the incumbent proves optimality.
     pub(crate) fractional_costs: bool,
+    /// Drivers that get variables and rows (all, except in a per-driver model).
+    pub(crate) free: Vec<bool>,
+    /// Per `[day, shift]`, drivers outside `free` already assigned there (their fixed cover).
+    pub(crate) fixed_cover: Option<ndarray::Array2<u32>>,
     /// Auxiliary columns and what determines their value in a given roster (for MIP starts).
     pub(crate) aux: Vec<(usize, Aux)>,
     /// Elastic mode: slack variables of hard rows, with their column and tag.
@@ -80,7 +84,41 @@ impl<'a> RosterModel<'a> {
             slacks: elastic.then(Vec::new),
             fractional_costs: false,
             aux: Vec::new(),
+            free: vec![true; ix.drivers()],
+            fixed_cover: None,
         };
+        m.build_rows(elastic, fixing);
+        m
+    }
+
+    /// A model of the drivers in `free` only; every other driver's shifts are given by
+    /// `fixed_cover` (drivers per `[day, shift]`), which enters the cover rows as a constant. Used to
+    /// build a first roster one driver at a time. Fairness spreads are left out (they need everyone).
+    pub fn build_for_drivers(
+        ix: &'a ScenarioIndex,
+        free: Vec<bool>,
+        fixed_cover: ndarray::Array2<u32>,
+    ) -> RosterModel<'a> {
+        let mut m = RosterModel {
+            ix,
+            vars: ProblemVariables::new(),
+            x: vec![None; ix.drivers() * ix.days() * ix.shifts()],
+            x_col: vec![usize::MAX; ix.drivers() * ix.days() * ix.shifts()],
+            objective: Expression::default(),
+            constant: 0.0,
+            rows: Vec::new(),
+            slacks: None,
+            fractional_costs: false,
+            aux: Vec::new(),
+            free,
+            fixed_cover: Some(fixed_cover),
+        };
+        m.build_rows(false, None);
+        m
+    }
+
+    fn build_rows(&mut self, elastic: bool, fixing: Option<Fixing<'_>>) {
+        let m = self;
         m.create_assignment_variables(elastic, fixing);
         m.r1_one_shift_per_day();
         m.r2_rest_and_successions();
@@ -99,7 +137,6 @@ impl<'a> RosterModel<'a> {
             m.overtime_terms();
             m.baseline_change_terms();
         }
-        m
     }
 
     /// The variable of cell `(d, t, s)`, if it exists.
@@ -146,12 +183,13 @@ impl<'a> RosterModel<'a> {
     /// A pinned shift always gets its variable, even on a forbidden cell, so that the conflict is
     /// visible to the diagnosis instead of silently disappearing.
     fn create_assignment_variables(&mut self, elastic: bool, fixing: Option<Fixing<'_>>) {
+        let free = self.free.clone();
         let ix = self.ix;
         let mut pin_of = vec![None; ix.drivers() * ix.days()];
         for p in &ix.pins {
             pin_of[p.driver.0 * ix.days() + p.day] = Some(p.shift);
         }
-        for d in (0..ix.drivers()).map(DriverIdx) {
+        for d in (0..ix.drivers()).map(DriverIdx).filter(|d| free[d.0]) {
             for t in 0..ix.days() {
                 let pin = pin_of[d.0 * ix.days() + t];
                 let kept = fixing.filter(|f| f.keep[d.0 * ix.days() + t]).map(|f| f.grid.get(d, t));

@@ -21,12 +21,14 @@ impl RosterModel<'_> {
                     any = true;
                 }
             }
-            let req = f64::from(cell.required);
+            // Drivers outside the model (per-driver models) cover part of the cell already.
+            let fixed = self.fixed_cover.as_ref().map_or(0.0, |f| f64::from(f[[t, s]]));
+            let req = f64::from(cell.required) - fixed;
             if !any {
-                self.constant += cell.under.cents() as f64 * req;
+                self.constant += cell.under.cents() as f64 * req.max(0.0) + cell.over.cents() as f64 * (-req).max(0.0);
                 continue;
             }
-            let u = self.add_aux(variable().min(0.0).max(req), Aux::Under { day: t, shift: ShiftIdx(s) });
+            let u = self.add_aux(variable().min(0.0).max(req.max(0.0)), Aux::Under { day: t, shift: ShiftIdx(s) });
             let o = self.add_aux(variable().min(0.0), Aux::Over { day: t, shift: ShiftIdx(s) });
             self.objective.add_mul(cell.under.cents() as f64, u);
             self.objective.add_mul(cell.over.cents() as f64, o);
@@ -39,15 +41,16 @@ impl RosterModel<'_> {
     /// Requests: an on-request costs `wt·(1 − x[d,t,s])` (a constant `wt` and `−wt` on the variable);
     /// an off-request costs `wt·x[d,t,s]`, or `wt·w[d,t]` when it is about any shift.
     pub(crate) fn request_terms(&mut self) {
+        let free = self.free.clone();
         let ix = self.ix;
-        for r in &ix.on_requests {
+        for r in ix.on_requests.iter().filter(|r| free[r.driver.0]) {
             let w = r.weight.cents() as f64;
             self.constant += w;
             if let Some(v) = self.x(r.driver, r.day, r.shift) {
                 self.objective.add_mul(-w, v);
             }
         }
-        for r in &ix.off_requests {
+        for r in ix.off_requests.iter().filter(|r| free[r.driver.0]) {
             let w = r.weight.cents() as f64;
             let vars: Vec<_> = self
                 .day_vars(r.driver, r.day)
@@ -62,11 +65,12 @@ impl RosterModel<'_> {
 
     /// Premiums: `premium_pay(d,t,s)·x[d,t,s]` (night, Sunday, holiday), when they count.
     pub(crate) fn premium_terms(&mut self) {
+        let free = self.free.clone();
         let ix = self.ix;
         if !ix.scenario.weights.premiums {
             return;
         }
-        for d in (0..ix.drivers()).map(DriverIdx) {
+        for d in (0..ix.drivers()).map(DriverIdx).filter(|d| free[d.0]) {
             for t in 0..ix.days() {
                 let cells: Vec<_> = self.day_vars(d, t).collect();
                 for (s, v) in cells {
@@ -84,15 +88,16 @@ impl RosterModel<'_> {
     /// overtime is possible get rows. Overtime spread (fairness): `M ≥ OT_d ≥ m` for every driver,
     /// cost `weight·(M − m)`.
     pub(crate) fn overtime_terms(&mut self) {
+        let free = self.free.clone();
         let ix = self.ix;
         let w = &ix.scenario.weights;
-        let spread = w.overtime_spread_per_minute.cents();
+        let spread = if self.fixed_cover.is_some() { 0 } else { w.overtime_spread_per_minute.cents() };
         if !w.overtime && spread == 0 {
             return;
         }
         let tiers = ix.scenario.overtime.tiers.clone();
         let mut totals = Vec::new();
-        for d in (0..ix.drivers()).map(DriverIdx) {
+        for d in (0..ix.drivers()).map(DriverIdx).filter(|d| free[d.0]) {
             let rate = ix.scenario.drivers[d.0].contract.hourly_rate.cents() as f64;
             let mut total_ot = Expression::default();
             let mut first = 0;
@@ -147,13 +152,14 @@ impl RosterModel<'_> {
     /// Changes against the baseline: a cell that had shift `s0` costs `c·(1 − x[d,t,s0])`; a cell
     /// that was a day off costs `c·w[d,t]`. Linear in `x`, no extra variable.
     pub(crate) fn baseline_change_terms(&mut self) {
+        let free = self.free.clone();
         let ix = self.ix;
         let Some(base) = &ix.baseline else { return };
         let c = ix.scenario.weights.change.cents() as f64;
         if c == 0.0 {
             return;
         }
-        for d in (0..ix.drivers()).map(DriverIdx) {
+        for d in (0..ix.drivers()).map(DriverIdx).filter(|d| free[d.0]) {
             for t in 0..ix.days() {
                 match base.get(d, t) {
                     Some(s0) => {

@@ -11,8 +11,10 @@ fn tag(rule: RuleCode, driver: DriverIdx, day: Option<usize>) -> RowTag {
 }
 
 impl RosterModel<'_> {
+    /// The drivers the model has variables for.
     fn drivers(&self) -> impl Iterator<Item = DriverIdx> + use<> {
-        (0..self.ix.drivers()).map(DriverIdx)
+        let free = self.free.clone();
+        (0..self.ix.drivers()).map(DriverIdx).filter(move |d| free[d.0])
     }
 
     /// R1: `Σ_s x[d,t,s] ≤ 1` for every driver and day with more than one candidate shift.
@@ -79,8 +81,9 @@ impl RosterModel<'_> {
     /// R4 and R10 (and R3 with a zero maximum) on pinned cells: `x[d,t,s] ≤ 0` where a pin created a
     /// variable the rule forbids. Other forbidden cells have no variable at all.
     pub(crate) fn r4_r10_pinned_forbidden_cells(&mut self) {
+        let free = self.free.clone();
         let ix = self.ix;
-        for p in &ix.pins {
+        for p in ix.pins.iter().filter(|p| free[p.driver.0]) {
             let Some(s) = p.shift else { continue };
             let Some(v) = self.x(p.driver, p.day, s) else { continue };
             let rule = if ix.unavailable[[p.driver.0, p.day]] {
@@ -252,8 +255,9 @@ impl RosterModel<'_> {
     /// R11: a pinned shift is worked, `x[d,t,s] = 1`; a pinned day off has no variables (or, in
     /// elastic mode, `w[d,t] = 0`).
     pub(crate) fn r11_pins(&mut self) {
+        let free = self.free.clone();
         let ix = self.ix;
-        for p in &ix.pins {
+        for p in ix.pins.iter().filter(|p| free[p.driver.0]) {
             let t = tag(RuleCode::R11, p.driver, Some(p.day));
             match p.shift {
                 Some(s) => {
