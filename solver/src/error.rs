@@ -26,3 +26,13 @@ pub enum SolverError {
         first: String,
     },
 }
+
+impl SolverError {
+    /// The error for a roster the evaluator rejected, or `None` when `eval` has no violation.
+    pub fn if_invalid(eval: &model::Evaluation) -> Option<SolverError> {
+        eval.violations.first().map(|v| SolverError::InvalidRoster {
+            count: eval.violations.len(),
+            first: format!("{} {}: {}", v.rule, v.driver, v.message),
+        })
+    }
+}

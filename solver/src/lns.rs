@@ -173,12 +173,8 @@ fn solve_neighbourhood(
     let Some(cols) = out.columns else { return Ok((None, hit_limit)) };
     let grid = m.grid_from_columns(&cols);
     let eval = evaluate(ix, &grid);
-    if !eval.violations.is_empty() {
-        let v = &eval.violations[0];
-        return Err(SolverError::InvalidRoster {
-            count: eval.violations.len(),
-            first: format!("{} {}: {}", v.rule, v.driver, v.message),
-        });
+    if let Some(e) = SolverError::if_invalid(&eval) {
+        return Err(e);
     }
     Ok((Some(Incumbent { grid, eval, found: started.elapsed() }), hit_limit))
 }

@@ -165,11 +165,8 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     if let Some(cols) = &out.columns {
         let grid = model.grid_from_columns(cols);
         let eval = evaluate(ix, &grid);
-        if let Some(v) = eval.violations.first() {
-            return Err(SolverError::InvalidRoster {
-                count: eval.violations.len(),
-                first: format!("{} {}: {}", v.rule, v.driver, v.message),
-            });
+        if let Some(e) = SolverError::if_invalid(&eval) {
+            return Err(e);
         }
         let better = best.as_ref().is_none_or(|(_, e, _)| eval.objective.total() <= e.objective.total());
         if better {

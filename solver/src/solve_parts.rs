@@ -98,11 +98,8 @@ pub fn solve_parts(
     };
     let (roster, evaluation) = if complete && status != SolveStatus::Infeasible {
         let eval = evaluate(ix, &grid);
-        if let Some(v) = eval.violations.first() {
-            return Err(SolverError::InvalidRoster {
-                count: eval.violations.len(),
-                first: format!("{} {}: {}", v.rule, v.driver, v.message),
-            });
+        if let Some(e) = SolverError::if_invalid(&eval) {
+            return Err(e);
         }
         (Some(grid), Some(eval))
     } else {

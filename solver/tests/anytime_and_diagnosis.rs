@@ -18,11 +18,20 @@ fn cancelling_a_long_solve_returns_the_best_roster_so_far_well_before_the_time_l
     let ix = ScenarioIndex::new(parse_curtois(&text, "Instance8").expect("parse")).expect("valid");
     let opts = SolveOptions { time_limit: Duration::from_secs(600), ..SolveOptions::default() };
     let cancel = CancelToken::new();
-    let quiet = |_: &solver::Progress| {};
+    let have_incumbent = std::sync::atomic::AtomicBool::new(false);
+    let sink = |p: &solver::Progress| {
+        if p.incumbent.is_some() {
+            have_incumbent.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    };
     let started = Instant::now();
     let res = thread::scope(|scope| {
-        let handle = scope.spawn(|| solve(&ix, &opts, SolveHooks { progress: &quiet, cancel: &cancel, initial: None }));
-        thread::sleep(Duration::from_secs(4));
+        let handle = scope.spawn(|| solve(&ix, &opts, SolveHooks { progress: &sink, cancel: &cancel, initial: None }));
+        // Cancel once a roster exists (and at least 2 s in), so there is an incumbent to return.
+        while !(have_incumbent.load(std::sync::atomic::Ordering::SeqCst) && started.elapsed() > Duration::from_secs(2))
+        {
+            thread::sleep(Duration::from_millis(50));
+        }
         cancel.cancel();
         handle.join().expect("solver thread")
     })

@@ -73,20 +73,7 @@ pub struct RosterModel<'a> {
 impl<'a> RosterModel<'a> {
     /// Builds the full model. With `fixing`, kept cells are fixed by their variable bounds.
     pub fn build(ix: &'a ScenarioIndex, elastic: bool, fixing: Option<Fixing<'_>>) -> RosterModel<'a> {
-        let mut m = RosterModel {
-            ix,
-            vars: ProblemVariables::new(),
-            x: vec![None; ix.drivers() * ix.days() * ix.shifts()],
-            x_col: vec![usize::MAX; ix.drivers() * ix.days() * ix.shifts()],
-            objective: Expression::with_capacity(ix.drivers() * ix.days()),
-            constant: 0.0,
-            rows: Vec::new(),
-            slacks: elastic.then(Vec::new),
-            fractional_costs: false,
-            aux: Vec::new(),
-            free: vec![true; ix.drivers()],
-            fixed_cover: None,
-        };
+        let mut m = RosterModel::empty(ix, elastic, vec![true; ix.drivers()], None);
         m.build_rows(elastic, fixing);
         m
     }
@@ -99,22 +86,33 @@ impl<'a> RosterModel<'a> {
         free: Vec<bool>,
         fixed_cover: ndarray::Array2<u32>,
     ) -> RosterModel<'a> {
-        let mut m = RosterModel {
+        let mut m = RosterModel::empty(ix, false, free, Some(fixed_cover));
+        m.build_rows(false, None);
+        m
+    }
+
+    /// A model with no columns or rows yet.
+    fn empty(
+        ix: &'a ScenarioIndex,
+        elastic: bool,
+        free: Vec<bool>,
+        fixed_cover: Option<ndarray::Array2<u32>>,
+    ) -> RosterModel<'a> {
+        let cells = ix.drivers() * ix.days() * ix.shifts();
+        RosterModel {
             ix,
             vars: ProblemVariables::new(),
-            x: vec![None; ix.drivers() * ix.days() * ix.shifts()],
-            x_col: vec![usize::MAX; ix.drivers() * ix.days() * ix.shifts()],
+            x: vec![None; cells],
+            x_col: vec![usize::MAX; cells],
             objective: Expression::default(),
             constant: 0.0,
             rows: Vec::new(),
-            slacks: None,
+            slacks: elastic.then(Vec::new),
             fractional_costs: false,
             aux: Vec::new(),
             free,
-            fixed_cover: Some(fixed_cover),
-        };
-        m.build_rows(false, None);
-        m
+            fixed_cover,
+        }
     }
 
     fn build_rows(&mut self, elastic: bool, fixing: Option<Fixing<'_>>) {
