@@ -1,15 +1,27 @@
-//! The application layer between the `roster` binary and the domain: files, reports, benchmarks.
+//! The application layer between the `roster` binary and the domain.
 //!
 //! A tour of the modules:
 //!
-//! * [`files`]: reading scenarios (native JSON or Curtois text) and rosters, writing outputs.
-//! * [`report`]: the roster grid and the KPI summary printed by the CLI.
-//! * [`bench`]: `roster bench`: the Curtois suite against best known values, as Markdown and CSV.
-//! * [`error`]: the crate's error type.
+//! * [`files`], [`report`], [`bench`]: scenario and roster files, the CLI's reports, `roster bench`.
+//! * [`config`]: settings from environment variables with local defaults.
+//! * [`domain`]: typed ids of stored aggregates, the job state machine, validated job options.
+//! * [`db`]: PostgreSQL, one module per aggregate; migrations are embedded from `migrations/`.
+//! * [`api`]: the axum HTTP API, its problem documents and its OpenAPI document.
+//! * [`worker`]: solver workers that claim jobs with leases, report progress and store rosters.
+//! * [`app`]: building and running server and workers with shutdown passed in.
+//! * [`telemetry`]: JSON logs and the Prometheus recorder.
+//! * [`error`]: the error type of the file-based commands.
 
+pub mod api;
+pub mod app;
 pub mod bench;
+pub mod config;
+pub mod db;
+pub mod domain;
 pub mod error;
 pub mod files;
 pub mod report;
+pub mod telemetry;
+pub mod worker;
 
 pub use error::ServiceError;

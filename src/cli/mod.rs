@@ -2,6 +2,7 @@
 
 mod bench;
 mod inspect;
+mod server;
 mod solve;
 
 use std::path::PathBuf;
@@ -43,6 +44,13 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Print the JSON Schema of the native scenario format.
     Schema,
+    /// Serve the HTTP API (DESIGN §5), with solver workers in the same process unless --workers 0.
+    /// Configured by environment variables (see the README).
+    Serve(server::ServeArgs),
+    /// Run solver workers that take jobs from the PostgreSQL queue.
+    Worker(server::WorkerArgs),
+    /// Apply the database migrations and exit.
+    Migrate,
 }
 
 /// Output format of a roster.
@@ -62,6 +70,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Evaluate { scenario, roster } => inspect::evaluate(&scenario, &roster),
         Command::Generate(args) => inspect::generate(args),
         Command::Bench(args) => bench::run(args),
+        Command::Serve(args) => server::serve(args),
+        Command::Worker(args) => server::worker(args),
+        Command::Migrate => server::migrate(),
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&model::formats::json::scenario_schema())?);
             Ok(ExitCode::SUCCESS)

@@ -1,0 +1,36 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations. A test keeps the committed
+//! copy (`service/openapi.json`) identical to it.
+
+use utoipa::OpenApi;
+
+use super::{jobs, problem, rosters, scenarios};
+use crate::db;
+use crate::domain;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Metro roster platform", description = "Optimization jobs, rosters and cost forecasts for a metro's train drivers."),
+    paths(
+        scenarios::upload, scenarios::read, scenarios::list,
+        jobs::submit, jobs::read, jobs::list, jobs::cancel, jobs::events::history, jobs::events::stream,
+        rosters::read, rosters::export, rosters::cost_forecast,
+    ),
+    components(schemas(
+        problem::Problem, problem::FieldProblem, domain::JobStatus, domain::JobOptions,
+        scenarios::ScenarioView, jobs::SubmitJob, jobs::JobView, jobs::JobPage, db::progress::ProgressRow,
+        rosters::RosterView, rosters::AssignmentView, rosters::ForecastView, rosters::DriverForecast,
+        db::rosters::DriverSummaryRow, db::rosters::ForecastRow,
+    )),
+    tags((name = "scenarios"), (name = "jobs"), (name = "rosters"))
+)]
+struct ApiDoc;
+
+/// The document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The document as committed: pretty JSON with a final newline.
+pub fn document_text() -> String {
+    document().to_pretty_json().unwrap_or_default() + "\n"
+}

@@ -1,0 +1,103 @@
+//! Building and running the application: the HTTP server and, in the same process, any number of
+//! workers. Shutdown is passed in: the server stops accepting, finishes in-flight requests, and the
+//! workers hand their jobs back.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use sqlx::PgPool;
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{self, AppState};
+use crate::config::Settings;
+use crate::worker::Worker;
+use crate::{db, telemetry};
+
+/// Why the application could not start or stopped.
+#[derive(Debug, Error)]
+pub enum AppError {
+    /// The database URL is malformed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The listen address could not be bound, or the server failed.
+    #[error("listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// A bound, migrated application, ready to run.
+#[derive(Debug)]
+pub struct Application {
+    /// The bound listener (port 0 in tests resolves here).
+    listener: TcpListener,
+    /// Shared state.
+    state: AppState,
+}
+
+impl Application {
+    /// Connects, migrates and binds.
+    pub async fn build(settings: Settings) -> Result<Application, AppError> {
+        let pool = db::pool(&settings.database_url, 20)?;
+        if settings.migrate_on_start {
+            db::migrate(&pool).await?;
+        }
+        let listener =
+            TcpListener::bind(settings.listen).await.map_err(|source| AppError::Listen { addr: settings.listen, source })?;
+        let state = AppState { pool, settings: Arc::new(settings), metrics: telemetry::metrics_handle() };
+        Ok(Application { listener, state })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or(self.state.settings.listen)
+    }
+
+    /// The database pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.state.pool
+    }
+
+    /// Serves until `shutdown`, with `workers` solver workers in the same process.
+    pub async fn run(self, workers: usize, shutdown: CancellationToken) -> Result<(), AppError> {
+        let addr = self.local_addr();
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let w = Worker::new(self.state.pool.clone(), self.state.settings.clone());
+                tokio::spawn(w.run(shutdown.clone()))
+            })
+            .collect();
+        tracing::info!(%addr, workers, "serving");
+        let app = api::router(self.state);
+        let stop = shutdown.clone();
+        let served = axum::serve(self.listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await;
+        // Workers stop when `shutdown` fires too; wait so their jobs are handed back before exit.
+        for h in handles {
+            let _ = h.await;
+        }
+        served.map_err(|source| AppError::Listen { addr, source })
+    }
+}
+
+/// Runs `workers` solver workers without an HTTP server until `shutdown`.
+pub async fn run_workers(settings: Settings, workers: usize, shutdown: CancellationToken) -> Result<(), AppError> {
+    let pool = db::pool(&settings.database_url, (workers as u32 * 2).max(2))?;
+    if settings.migrate_on_start {
+        db::migrate(&pool).await?;
+    }
+    let settings = Arc::new(settings);
+    let handles: Vec<_> =
+        (0..workers).map(|_| tokio::spawn(Worker::new(pool.clone(), settings.clone()).run(shutdown.clone()))).collect();
+    for h in handles {
+        let _ = h.await;
+    }
+    Ok(())
+}
