@@ -50,8 +50,9 @@ impl Application {
         if settings.migrate_on_start {
             db::migrate(&pool).await?;
         }
-        let listener =
-            TcpListener::bind(settings.listen).await.map_err(|source| AppError::Listen { addr: settings.listen, source })?;
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .map_err(|source| AppError::Listen { addr: settings.listen, source })?;
         let state = AppState { pool, settings: Arc::new(settings), metrics: telemetry::metrics_handle() };
         Ok(Application { listener, state })
     }
@@ -78,7 +79,8 @@ impl Application {
         tracing::info!(%addr, workers, "serving");
         let app = api::router(self.state);
         let stop = shutdown.clone();
-        let served = axum::serve(self.listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await;
+        let served =
+            axum::serve(self.listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await;
         // Workers stop when `shutdown` fires too; wait so their jobs are handed back before exit.
         for h in handles {
             let _ = h.await;

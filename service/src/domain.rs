@@ -158,13 +158,14 @@ impl JobOptions {
                 format!("{} is outside (0, {MAX_TIME_LIMIT_SECS}] seconds", self.time_limit_secs),
             ));
         }
-        let mut opts = solver::SolveOptions::new(self.time_limit_secs, self.gap, self.threads).map_err(|e| match e {
-            solver::SolverError::BadOption { option, message } => {
-                let field = if option == "time_limit" { "time_limit_secs" } else { option };
-                model::Issue::new(format!("options.{field}"), message)
-            }
-            other => model::Issue::new("options", other.to_string()),
-        })?;
+        let mut opts =
+            solver::SolveOptions::new(self.time_limit_secs, self.gap, self.threads).map_err(|e| match e {
+                solver::SolverError::BadOption { option, message } => {
+                    let field = if option == "time_limit" { "time_limit_secs" } else { option };
+                    model::Issue::new(format!("options.{field}"), message)
+                }
+                other => model::Issue::new("options", other.to_string()),
+            })?;
         opts.seed = self.seed;
         Ok(opts)
     }

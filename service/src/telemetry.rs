@@ -10,11 +10,8 @@ use tracing_subscriber::EnvFilter;
 pub fn init_tracing(json: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if json {
-        builder.json().with_current_span(true).with_span_list(true).try_init()
-    } else {
-        builder.try_init()
-    };
+    let _ =
+        if json { builder.json().with_current_span(true).with_span_list(true).try_init() } else { builder.try_init() };
 }
 
 /// The process-wide Prometheus recorder (metrics have one global recorder; every app in a test

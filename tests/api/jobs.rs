@@ -39,7 +39,8 @@ async fn a_submitted_job_is_solved_by_a_worker_and_its_roster_is_stored_and_serv
     assert_eq!(text.lines().count(), assignments.len() + 1, "a header and one line per worked shift");
 
     let forecast: Value = app.get(&format!("/v1/rosters/{roster_id}/cost-forecast")).await.json().await.expect("json");
-    let per_driver: i64 = forecast["drivers"].as_array().expect("drivers").iter().map(|d| d["cost_cents"].as_i64().unwrap_or(0)).sum();
+    let per_driver: i64 =
+        forecast["drivers"].as_array().expect("drivers").iter().map(|d| d["cost_cents"].as_i64().unwrap_or(0)).sum();
     assert_eq!(forecast["cost_cents"].as_i64(), Some(per_driver));
     assert!(per_driver > 0);
 
@@ -53,7 +54,8 @@ async fn resubmitting_with_the_same_idempotency_key_returns_the_same_job_and_ano
     let app = spawn_app(0).await;
     let scenario = app.upload(&small_scenario(6, 7, 2)).await;
     let body = json!({"scenario_id": scenario, "options": {"time_limit_secs": 5}});
-    let send = |b: Value| app.client.post(app.url("/v1/jobs")).header("idempotency-key", "plan-2026-w02").json(&b).send();
+    let send =
+        |b: Value| app.client.post(app.url("/v1/jobs")).header("idempotency-key", "plan-2026-w02").json(&b).send();
 
     let first = send(body.clone()).await.expect("request");
     assert_eq!(first.status(), 202);

@@ -20,7 +20,9 @@ async fn send(b: RequestBuilder) -> Response {
 }
 
 fn paths(p: &Value) -> Vec<String> {
-    p["errors"].as_array().map_or(Vec::new(), |e| e.iter().map(|x| x["path"].as_str().unwrap_or("").to_string()).collect())
+    p["errors"]
+        .as_array()
+        .map_or(Vec::new(), |e| e.iter().map(|x| x["path"].as_str().unwrap_or("").to_string()).collect())
 }
 
 async fn assert_nothing_written(app: &TestApp) {
@@ -44,7 +46,8 @@ async fn malformed_scenario_uploads_are_refused_with_the_field_named() {
     assert!(paths(&p)[0].starts_with("drivers[0]"), "{p}");
 
     let mut inconsistent = small_scenario(4, 7, 1);
-    inconsistent["drivers"][1]["contract"]["min_minutes"] = json!(99_999);
+    inconsistent["drivers"][1]["contract"]["min_minutes"] = json!(9_000);
+    inconsistent["drivers"][1]["contract"]["max_minutes"] = json!(100);
     inconsistent["demand"][0]["shift"] = json!("NO_SUCH_SHIFT");
     let p = problem(send(post().json(&inconsistent)).await, 422).await;
     let found = paths(&p);
@@ -53,7 +56,9 @@ async fn malformed_scenario_uploads_are_refused_with_the_field_named() {
 
     problem(send(post().header("content-type", "application/xml").body("<scenario/>")).await, 415).await;
     problem(send(post().body("{}")).await, 415).await;
-    let p = problem(send(post().header("content-type", "text/plain").body("SECTION_HORIZON\nnot a number\n")).await, 422).await;
+    let p =
+        problem(send(post().header("content-type", "text/plain").body("SECTION_HORIZON\nnot a number\n")).await, 422)
+            .await;
     assert!(paths(&p)[0].starts_with("line"), "{p}");
     assert_nothing_written(&app).await;
     app.stop().await;

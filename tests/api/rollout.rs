@@ -34,7 +34,8 @@ async fn insert_like_the_old_version(pool: &PgPool, name: &str) -> Result<(), sq
 }
 
 async fn upload(client: &reqwest::Client, address: &str) {
-    let res = client.post(format!("{address}/v1/scenarios")).json(&small_scenario(3, 7, 2)).send().await.expect("request");
+    let res =
+        client.post(format!("{address}/v1/scenarios")).json(&small_scenario(3, 7, 2)).send().await.expect("request");
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap_or_default());
 }
 

@@ -46,7 +46,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match media_type(&req).as_deref() {
             Some("application/json") => {}
-            Some(other) => return Err(ApiError::UnsupportedMediaType(format!("expected application/json, got {other}"))),
+            Some(other) => {
+                return Err(ApiError::UnsupportedMediaType(format!("expected application/json, got {other}")));
+            }
             None => return Err(ApiError::UnsupportedMediaType("Content-Type application/json is required".into())),
         }
         let bytes = body_bytes(req, state).await?;

@@ -142,8 +142,10 @@ pub async fn submit(
 
     let mut tx = state.pool.begin().await?;
     if let Some(b) = body.baseline_roster_id {
-        let scenario: Option<ScenarioId> =
-            sqlx::query_scalar("SELECT scenario_id FROM rosters WHERE id = $1").bind(b).fetch_optional(&mut *tx).await?;
+        let scenario: Option<ScenarioId> = sqlx::query_scalar("SELECT scenario_id FROM rosters WHERE id = $1")
+            .bind(b)
+            .fetch_optional(&mut *tx)
+            .await?;
         match scenario {
             None => return Err(ApiError::invalid("baseline_roster_id", "no such roster")),
             Some(s) if s != body.scenario_id => {
@@ -166,13 +168,11 @@ pub async fn submit(
     let (id, replayed) = match (inserted, &key) {
         (Some(id), _) => (id, false),
         (None, Some(key)) => {
-            let existing = db::jobs::by_idempotency_key(&mut tx, key).await?.ok_or_else(|| {
-                ApiError::Internal("idempotency conflict without an existing job".into())
-            })?;
+            let existing = db::jobs::by_idempotency_key(&mut tx, key)
+                .await?
+                .ok_or_else(|| ApiError::Internal("idempotency conflict without an existing job".into()))?;
             if existing.request_hash != request_hash {
-                return Err(ApiError::conflict(
-                    "Idempotency-Key was already used with a different request body",
-                ));
+                return Err(ApiError::conflict("Idempotency-Key was already used with a different request body"));
             }
             (existing.id, true)
         }
@@ -241,7 +241,8 @@ fn decode_cursor(c: &str) -> Result<(DateTime<Utc>, JobId), ApiError> {
 #[utoipa::path(get, path = "/v1/jobs", tag = "jobs", params(ListParams),
     responses((status = 200, body = JobPage), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) -> Result<Json<JobPage>, ApiError> {
-    let status = p.status.as_deref().map(str::parse::<JobStatus>).transpose().map_err(|e| ApiError::invalid("status", e))?;
+    let status =
+        p.status.as_deref().map(str::parse::<JobStatus>).transpose().map_err(|e| ApiError::invalid("status", e))?;
     let limit = super::page_limit(p.limit)?;
     let after = p.cursor.as_deref().map(decode_cursor).transpose()?;
     // One extra row tells whether there is a next page.

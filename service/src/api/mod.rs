@@ -68,14 +68,8 @@ async fn not_found(req: Request) -> ApiError {
     ApiError::NotFound { what: "route", id: req.uri().path().to_string() }
 }
 
-async fn method_not_allowed(req: Request) -> Response {
-    let mut res = axum::response::IntoResponse::into_response(ApiError::BadRequest(format!(
-        "method {} is not allowed on {}",
-        req.method(),
-        req.uri().path()
-    )));
-    *res.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-    res
+async fn method_not_allowed(req: Request) -> ApiError {
+    ApiError::MethodNotAllowed(format!("method {} is not allowed on {}", req.method(), req.uri().path()))
 }
 
 /// Request count and latency per route template (never per raw path: ids would explode the series).

@@ -87,14 +87,17 @@ async fn start_date(state: &AppState, scenario: ScenarioId) -> Result<NaiveDate,
     responses((status = 200, body = RosterView, headers(("ETag" = String, description = "Version tag"))),
               (status = 304, description = "Not modified"),
               (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn read(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn read(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let row = load(&state, &id).await?;
     let tag = etag(&row);
     let tag_value = HeaderValue::from_str(&tag).map_err(|e| ApiError::Internal(e.to_string()))?;
-    if let Some(held) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
-        if held.split(',').any(|t| t.trim() == tag || t.trim() == "*") {
-            return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag_value)]).into_response());
-        }
+    let held = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if held.split(',').any(|t| t.trim() == tag || t.trim() == "*") {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag_value)]).into_response());
     }
     let start = start_date(&state, row.scenario_id).await?;
     let mut conn = state.pool.acquire().await?;
@@ -204,7 +207,10 @@ pub struct ForecastView {
 #[utoipa::path(get, path = "/v1/rosters/{id}/cost-forecast", tag = "rosters",
     params(("id" = String, Path, description = "Roster id")),
     responses((status = 200, body = ForecastView), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn cost_forecast(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ForecastView>, ApiError> {
+pub async fn cost_forecast(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ForecastView>, ApiError> {
     let row = load(&state, &id).await?;
     let rows = db::rosters::forecast(&state.pool, row.id).await?;
     let mut view = ForecastView {

@@ -1,11 +1,11 @@
 //! `/v1/scenarios`: upload (validated) and read scenarios.
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use axum::Router;
 use chrono::{DateTime, NaiveDate, Utc};
 use model::{Scenario, ScenarioIndex};
 use serde::{Deserialize, Serialize};
@@ -120,7 +120,9 @@ pub async fn upload(
     responses((status = 200, body = ScenarioView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn read(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ScenarioView>, ApiError> {
     let id: ScenarioId = path_id(&id, "scenario")?;
-    let row = db::scenarios::get(&state.pool, id).await?.ok_or(ApiError::NotFound { what: "scenario", id: id.to_string() })?;
+    let row = db::scenarios::get(&state.pool, id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "scenario", id: id.to_string() })?;
     Ok(Json(row.into()))
 }
 

@@ -44,7 +44,10 @@ pub async fn insert(pool: &PgPool, job: JobId, seq: i32, p: &solver::Progress) -
 
 /// The highest report number of a job (0 when none).
 pub async fn last_seq(pool: &PgPool, job: JobId) -> Result<i32, sqlx::Error> {
-    sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM job_progress WHERE job_id = $1").bind(job).fetch_one(pool).await
+    sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM job_progress WHERE job_id = $1")
+        .bind(job)
+        .fetch_one(pool)
+        .await
 }
 
 /// Reports after `after_seq`, in order.

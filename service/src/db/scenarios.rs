@@ -77,11 +77,7 @@ pub async fn body(conn: &mut PgConnection, id: ScenarioId) -> Result<Option<serd
 }
 
 /// Scenarios newest first, `limit` of them, strictly older than `before` when given.
-pub async fn list(
-    pool: &PgPool,
-    limit: i64,
-    before: Option<DateTime<Utc>>,
-) -> Result<Vec<ScenarioRow>, sqlx::Error> {
+pub async fn list(pool: &PgPool, limit: i64, before: Option<DateTime<Utc>>) -> Result<Vec<ScenarioRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM scenarios WHERE ($1::timestamptz IS NULL OR created_at < $1)
          ORDER BY created_at DESC, id DESC LIMIT $2"

@@ -33,7 +33,12 @@ struct Prepared {
 
 /// Why a job cannot even start: its stored input no longer makes sense (e.g. a baseline roster
 /// that does not fit the scenario). The job fails with this reason; retrying would not help.
-fn prepare(worker: &Worker, job: &Claimed, body: serde_json::Value, baseline: Option<Roster>) -> Result<Prepared, String> {
+fn prepare(
+    worker: &Worker,
+    job: &Claimed,
+    body: serde_json::Value,
+    baseline: Option<Roster>,
+) -> Result<Prepared, String> {
     let scenario: Scenario = serde_json::from_value(body).map_err(|e| format!("stored scenario unreadable: {e}"))?;
     let index = ScenarioIndex::new(scenario).map_err(|e| format!("stored scenario invalid: {e}"))?;
     let opts: JobOptions = serde_json::from_value(job.options.clone()).map_err(|e| format!("options: {e}"))?;
@@ -95,15 +100,19 @@ pub(super) async fn run(worker: &Worker, job: Claimed, shutdown: &CancellationTo
             tracing::info!(handed_back = back, "job handed back at shutdown");
             Ok(if back { JobEnd::HandedBack } else { JobEnd::LeaseLost })
         }
-        Watched::Done { index, result, cancelled } => match result {
-            Ok(result) => persist::store(worker, &job, &index, &result, cancelled).await,
+        Watched::Done { solved, cancelled } => match &solved.1 {
+            Ok(result) => persist::store(worker, &job, &solved.0, result, cancelled).await,
             Err(e) => persist::fail(worker, &job, &format!("solver error: {e}")).await,
         },
     }
 }
 
 enum Watched {
-    Done { index: ScenarioIndex, result: Result<SolveResult, solver::SolverError>, cancelled: bool },
+    /// The solver returned: the scenario it solved and its result (boxed: both are large).
+    Done {
+        solved: Box<(ScenarioIndex, Result<SolveResult, solver::SolverError>)>,
+        cancelled: bool,
+    },
     LeaseLost,
     ShuttingDown,
 }
@@ -134,13 +143,13 @@ async fn watch_job(
                     seq += 1;
                     db::progress::insert(pool, job.id, seq, &p).await?;
                 }
-                let (index, result) = joined.map_err(|e| sqlx::Error::Protocol(format!("solver thread: {e}")))?;
+                let solved = joined.map_err(|e| sqlx::Error::Protocol(format!("solver thread: {e}")))?;
                 return Ok(if lost {
                     Watched::LeaseLost
                 } else if shutting_down {
                     Watched::ShuttingDown
                 } else {
-                    Watched::Done { index, result, cancelled }
+                    Watched::Done { solved: Box::new(solved), cancelled }
                 });
             }
             Some(p) = rx.recv() => pending = Some(p),
@@ -186,7 +195,9 @@ pub(super) fn outcome(result: &SolveResult, cancelled: bool) -> (JobStatus, Opti
             (JobStatus::Failed, Some(why))
         }
         (_, false) if cancelled => (JobStatus::Cancelled, Some("cancelled before any roster was found".into())),
-        (_, false) => (JobStatus::Failed, Some(format!("no roster found within {:.0} s", result.elapsed.as_secs_f64()))),
+        (_, false) => {
+            (JobStatus::Failed, Some(format!("no roster found within {:.0} s", result.elapsed.as_secs_f64())))
+        }
     }
 }
 

@@ -28,7 +28,10 @@ const POLL: Duration = Duration::from_millis(300);
 /// Every progress report of a job so far.
 #[utoipa::path(get, path = "/v1/jobs/{id}/progress", tag = "jobs", params(("id" = String, Path, description = "Job id")),
     responses((status = 200, body = Vec<ProgressRow>), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn history(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Vec<ProgressRow>>, ApiError> {
+pub async fn history(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<ProgressRow>>, ApiError> {
     let id: JobId = path_id(&id, "job")?;
     db::jobs::get(&state.pool, id).await?.ok_or(ApiError::NotFound { what: "job", id: id.to_string() })?;
     Ok(Json(db::progress::after(&state.pool, id, 0).await?))
@@ -75,7 +78,7 @@ impl Follow {
     async fn next(&mut self) -> Option<Event> {
         loop {
             if let Some(p) = self.buffer.pop_front() {
-                return Some(Event::default().event("progress").id(p.seq.to_string()).json_data(&p).ok()?);
+                return Event::default().event("progress").id(p.seq.to_string()).json_data(&p).ok();
             }
             if self.ended {
                 return None;
