@@ -33,6 +33,16 @@ pub enum RosterStatus {
 }
 
 impl RosterStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [RosterStatus; 6] = [
+        RosterStatus::Draft,
+        RosterStatus::Proposed,
+        RosterStatus::Approved,
+        RosterStatus::Published,
+        RosterStatus::Superseded,
+        RosterStatus::Rejected,
+    ];
+
     /// The statuses reachable from this one.
     pub fn allowed_next(self) -> &'static [RosterStatus] {
         use RosterStatus::*;

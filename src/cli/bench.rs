@@ -8,11 +8,18 @@ use service::bench::{parse_instances, run_curtois, to_csv, to_markdown};
 use service::files::write;
 use solver::SolveOptions;
 
+use super::bench_jobs::{JobsBench, run_jobs, run_load};
+
 /// Benchmark suites.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Suite {
     /// The 24 Curtois & Qu instances against their best known values.
     Curtois,
+    /// End-to-end job throughput (jobs per minute) with in-process workers, and API latency
+    /// measured by a second process during the run. Needs the local PostgreSQL.
+    Jobs,
+    /// The load-generating second process of `jobs` (reads against a running server at --url).
+    ApiLoad,
 }
 
 /// Arguments of `roster bench`.
@@ -35,13 +42,44 @@ pub struct BenchArgs {
     /// Folder for curtois.md and curtois.csv.
     #[arg(long, default_value = "bench-results")]
     out_dir: PathBuf,
+    /// `jobs`: jobs to submit.
+    #[arg(long, default_value_t = 40)]
+    jobs: usize,
+    /// `jobs`: in-process workers.
+    #[arg(long, default_value_t = 1)]
+    workers: usize,
+    /// `jobs`: drivers of the generated scenario (14 days).
+    #[arg(long, default_value_t = 10)]
+    drivers: usize,
+    /// `jobs`, `api-load`: concurrent connections of the load process.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// `jobs`, `api-load`: seconds of load.
+    #[arg(long, default_value_t = 15)]
+    seconds: u64,
+    /// `api-load`: the server's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
 }
 
 /// Runs the suite, printing each row as it completes, then writes the tables.
 pub fn run(a: BenchArgs) -> anyhow::Result<ExitCode> {
+    match a.suite {
+        Suite::Curtois => {}
+        Suite::Jobs => {
+            let b = JobsBench {
+                jobs: a.jobs,
+                workers: a.workers,
+                drivers: a.drivers,
+                concurrency: a.concurrency,
+                load_secs: a.seconds,
+            };
+            return run_jobs(&b);
+        }
+        Suite::ApiLoad => return run_load(&a.url, a.seconds, a.concurrency),
+    }
     let opts = SolveOptions::new(a.time_limit, 0.0, a.threads)?;
     let instances = parse_instances(&a.instances)?;
-    let Suite::Curtois = a.suite;
     let rows = run_curtois(&a.data, &instances, &opts, &mut |r| {
         eprintln!(
             "{:<11} {:>8} best {:>6} {:>8} {:>6.1}s {}",

@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch. Each subcommand lives in its own module.
 
 mod bench;
+mod bench_jobs;
 mod inspect;
 mod server;
 mod solve;

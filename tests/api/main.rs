@@ -8,3 +8,4 @@ mod openapi;
 mod queue;
 mod rollout;
 mod scenarios;
+mod workflow;

@@ -3,12 +3,15 @@
 //! metrics, body limit, timeout).
 
 pub mod extract;
+pub mod ical;
 pub mod jobs;
 pub mod openapi;
 pub mod ops;
 pub mod problem;
+pub mod reoptimize;
 pub mod rosters;
 pub mod scenarios;
+pub mod workflow;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -56,6 +59,8 @@ pub fn router(state: AppState) -> Router {
         .merge(scenarios::router())
         .merge(jobs::router())
         .merge(rosters::router())
+        .merge(workflow::router())
+        .merge(reoptimize::router())
         .merge(ops::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

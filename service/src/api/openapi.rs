@@ -3,7 +3,7 @@
 
 use utoipa::OpenApi;
 
-use super::{jobs, problem, rosters, scenarios};
+use super::{jobs, problem, reoptimize, rosters, scenarios, workflow};
 use crate::db;
 use crate::domain;
 
@@ -14,14 +14,19 @@ use crate::domain;
         scenarios::upload, scenarios::read, scenarios::list,
         jobs::submit, jobs::read, jobs::list, jobs::cancel, jobs::events::history, jobs::events::stream,
         rosters::read, rosters::export, rosters::cost_forecast,
+        workflow::transition, workflow::edit, workflow::audit, reoptimize::reoptimize, reoptimize::diff,
     ),
     components(schemas(
         problem::Problem, problem::FieldProblem, domain::JobStatus, domain::JobOptions,
         scenarios::ScenarioView, jobs::SubmitJob, jobs::JobView, jobs::JobPage, db::progress::ProgressRow,
         rosters::RosterView, rosters::AssignmentView, rosters::ForecastView, rosters::DriverForecast,
         db::rosters::DriverSummaryRow, db::rosters::ForecastRow,
+        workflow::TransitionRequest, workflow::WorkflowResult, workflow::CellChange, workflow::EditRequest,
+        workflow::EditResult, workflow::ViolationView, db::audit::AuditRow,
+        reoptimize::ReoptimizeRequest, reoptimize::AbsenceInput, reoptimize::PinInput, reoptimize::Window,
+        reoptimize::RosterDiff, reoptimize::CellDiff,
     )),
-    tags((name = "scenarios"), (name = "jobs"), (name = "rosters"))
+    tags((name = "scenarios"), (name = "jobs"), (name = "rosters"), (name = "workflow"))
 )]
 struct ApiDoc;
 

@@ -43,9 +43,9 @@ pub struct Problem {
     /// For state conflicts: the current state and the allowed transitions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_state: Option<String>,
-    /// For state conflicts: what may be done from the current state.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub allowed: Vec<String>,
+    /// For state conflicts: the states reachable from the current one (empty in a final state).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<String>>,
 }
 
 /// Why a request failed.
@@ -157,7 +157,7 @@ impl ApiError {
             detail,
             errors: Vec::new(),
             current_state: None,
-            allowed: Vec::new(),
+            allowed: None,
         };
         match self {
             ApiError::Invalid(errors) => {
@@ -166,7 +166,7 @@ impl ApiError {
             }
             ApiError::Conflict { current_state, allowed, .. } => {
                 p.current_state = current_state.clone();
-                p.allowed = allowed.clone();
+                p.allowed = current_state.as_ref().map(|_| allowed.clone());
             }
             _ => {}
         }

@@ -132,14 +132,17 @@ pub async fn read(
 /// Export parameters.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ExportParams {
-    /// `csv` (one row per worked shift).
+    /// `csv` (one row per worked shift), `json` (the roster document with evaluation) or `ics`
+    /// (iCalendar, one event per worked shift; `driver` required).
     pub format: String,
+    /// The driver whose calendar to export (`ics`).
+    pub driver: Option<String>,
 }
 
 /// Export a roster as a file.
 #[utoipa::path(get, path = "/v1/rosters/{id}/export", tag = "rosters",
     params(("id" = String, Path, description = "Roster id"), ExportParams),
-    responses((status = 200, description = "The file", content_type = "text/csv"),
+    responses((status = 200, description = "The file (text/csv, application/json or text/calendar)", content_type = "text/csv"),
               (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn export(
@@ -148,25 +151,39 @@ pub async fn export(
     ApiQuery(p): ApiQuery<ExportParams>,
 ) -> Result<Response, ApiError> {
     let row = load(&state, &id).await?;
-    if p.format != "csv" {
-        return Err(ApiError::invalid("format", format!("unknown format {:?}; expected csv", p.format)));
+    if !matches!(p.format.as_str(), "csv" | "json" | "ics") {
+        return Err(ApiError::invalid("format", format!("unknown format {:?}; expected csv, json or ics", p.format)));
     }
     let mut conn = state.pool.acquire().await?;
-    let body = db::scenarios::body(&mut conn, row.scenario_id)
-        .await?
-        .ok_or_else(|| ApiError::Internal("scenario of a roster is missing".into()))?;
-    let scenario: model::Scenario = serde_json::from_value(body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let ix = super::workflow::scenario_index(&mut conn, &row).await?;
+    let roster = crate::worker::roster_from_rows(&ix, db::rosters::assignments(&mut conn, row.id).await?);
     drop(conn);
-    let roster = crate::worker::load_roster(&state.pool, row.id)
-        .await?
-        .ok_or(ApiError::NotFound { what: "roster", id: id.clone() })?;
-    let csv = model::formats::csv::roster_csv(&scenario, &roster);
-    let disposition = format!("attachment; filename=\"roster-{}-v{}.csv\"", row.id, row.version);
-    Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)],
-        csv,
-    )
-        .into_response())
+    let name = format!("roster-{}-v{}", row.id, row.version);
+    let (media, file, body) = match p.format.as_str() {
+        "csv" => {
+            ("text/csv; charset=utf-8", format!("{name}.csv"), model::formats::csv::roster_csv(&ix.scenario, &roster))
+        }
+        "json" => {
+            let (grid, _) = roster.to_grid(&ix).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let eval = model::evaluate(&ix, &grid);
+            let doc = model::formats::json::RosterDocument::new(&ix, &grid, &eval);
+            let text = serde_json::to_string_pretty(&doc).map_err(|e| ApiError::Internal(e.to_string()))?;
+            ("application/json", format!("{name}.json"), text)
+        }
+        _ => {
+            let driver = p.driver.as_deref().ok_or_else(|| ApiError::invalid("driver", "required for ics"))?;
+            if !ix.scenario.drivers.iter().any(|d| d.id.as_str() == driver) {
+                return Err(ApiError::invalid("driver", format!("no driver {driver:?} in this roster")));
+            }
+            (
+                "text/calendar; charset=utf-8",
+                format!("{name}-{driver}.ics"),
+                super::ical::driver_calendar(&ix, &roster, driver, row.id),
+            )
+        }
+    };
+    let disposition = format!("attachment; filename=\"{file}\"");
+    Ok(([(header::CONTENT_TYPE, media.to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
 }
 
 /// One driver's cost forecast.

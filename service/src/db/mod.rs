@@ -2,6 +2,7 @@
 //! transaction. Queries are checked at run time (no build-time database needed); every one is
 //! exercised by the service tests against a real PostgreSQL.
 
+pub mod audit;
 pub mod jobs;
 pub mod progress;
 pub mod rosters;

@@ -221,3 +221,103 @@ pub async fn forecast(pool: &PgPool, id: RosterId) -> Result<Vec<ForecastRow>, s
     .fetch_all(pool)
     .await
 }
+
+/// Locks a roster's header for the rest of the transaction (edits and transitions of one roster
+/// are serialized here; the version check then sees the latest committed version).
+pub async fn lock(conn: &mut PgConnection, id: RosterId) -> Result<Option<RosterRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM rosters WHERE id = $1 FOR UPDATE"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Locks the assignment rows of `cells` (driver id, day) in key order. Every edit takes its locks in
+/// this one global order, so two edits can wait for each other but never deadlock.
+pub async fn lock_cells(conn: &mut PgConnection, id: RosterId, cells: &[(String, i32)]) -> Result<(), sqlx::Error> {
+    let mut sorted: Vec<&(String, i32)> = cells.iter().collect();
+    sorted.sort();
+    let drivers: Vec<&str> = sorted.iter().map(|c| c.0.as_str()).collect();
+    let days: Vec<i32> = sorted.iter().map(|c| c.1).collect();
+    sqlx::query(
+        "SELECT 1 FROM assignments
+         WHERE roster_id = $1 AND (driver_id, day) IN (SELECT * FROM UNNEST($2::text[], $3::int[]))
+         ORDER BY driver_id, day FOR UPDATE",
+    )
+    .bind(id)
+    .bind(&drivers)
+    .bind(&days)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Replaces the cells of an edit: removes `cells`, then inserts the new worked shifts.
+pub async fn replace_cells(
+    conn: &mut PgConnection,
+    id: RosterId,
+    cells: &[(String, i32)],
+    worked: &[(String, i32, String)],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM assignments
+         WHERE roster_id = $1 AND (driver_id, day) IN (SELECT * FROM UNNEST($2::text[], $3::int[]))",
+    )
+    .bind(id)
+    .bind(cells.iter().map(|c| c.0.as_str()).collect::<Vec<_>>())
+    .bind(cells.iter().map(|c| c.1).collect::<Vec<_>>())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO assignments (roster_id, driver_id, day, shift_id)
+         SELECT $1, * FROM UNNEST($2::text[], $3::int[], $4::text[])",
+    )
+    .bind(id)
+    .bind(worked.iter().map(|c| c.0.as_str()).collect::<Vec<_>>())
+    .bind(worked.iter().map(|c| c.1).collect::<Vec<_>>())
+    .bind(worked.iter().map(|c| c.2.as_str()).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Rewrites the derived rows (summaries, forecast) and the header after an edit; bumps the version.
+pub async fn record_edit(
+    conn: &mut PgConnection,
+    id: RosterId,
+    eval: &Evaluation,
+    forecast: &CostForecast,
+) -> Result<i32, sqlx::Error> {
+    sqlx::query("DELETE FROM driver_summaries WHERE roster_id = $1").bind(id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM cost_forecasts WHERE roster_id = $1").bind(id).execute(&mut *conn).await?;
+    insert_children(conn, id, eval, forecast).await?;
+    sqlx::query_scalar(
+        "UPDATE rosters SET version = version + 1, objective_cents = $2, hard_violations = $3, updated_at = now()
+         WHERE id = $1 RETURNING version",
+    )
+    .bind(id)
+    .bind(eval.objective.total().cents())
+    .bind(eval.violations.len() as i32)
+    .fetch_one(conn)
+    .await
+}
+
+/// Sets a roster's status and bumps its version.
+pub async fn set_status(conn: &mut PgConnection, id: RosterId, status: &str) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE rosters SET status = $2, version = version + 1, updated_at = now() WHERE id = $1 RETURNING version",
+    )
+    .bind(id)
+    .bind(status)
+    .fetch_one(conn)
+    .await
+}
+
+/// The roster a re-optimized roster was derived from (its job's baseline).
+pub async fn parent(pool: &PgPool, id: RosterId) -> Result<Option<RosterId>, sqlx::Error> {
+    let parent: Option<Option<RosterId>> =
+        sqlx::query_scalar("SELECT j.baseline_roster_id FROM rosters r JOIN jobs j ON j.id = r.job_id WHERE r.id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(parent.flatten())
+}

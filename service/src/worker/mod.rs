@@ -19,7 +19,7 @@ use crate::config::Settings;
 use crate::db;
 use crate::domain::JobStatus;
 
-pub use persist::load_roster;
+pub use persist::{load_roster, roster_from_rows, rows_to_roster};
 pub use solve_job::JobEnd;
 
 /// A solver worker.

@@ -11,6 +11,7 @@ use super::Worker;
 use super::solve_job::{JobEnd, outcome, outcome_row};
 use crate::db;
 use crate::db::jobs::{Claimed, Outcome};
+use crate::db::rosters::AssignmentRow;
 use crate::domain::{JobStatus, RosterId};
 
 /// Stores the result of a finished solve.
@@ -76,6 +77,11 @@ pub async fn load_roster(pool: &PgPool, id: RosterId) -> Result<Option<Roster>, 
     .await?;
     let Some(start_date) = start else { return Ok(None) };
     let rows = db::rosters::assignments(&mut conn, id).await?;
+    Ok(Some(rows_to_roster(start_date, rows)))
+}
+
+/// The exchange form of stored assignment rows.
+pub fn rows_to_roster(start_date: NaiveDate, rows: Vec<AssignmentRow>) -> Roster {
     let assignments = rows
         .into_iter()
         .map(|a| Assignment {
@@ -85,5 +91,10 @@ pub async fn load_roster(pool: &PgPool, id: RosterId) -> Result<Option<Roster>, 
             shift: ShiftTypeId(a.shift_id),
         })
         .collect();
-    Ok(Some(Roster { start_date, assignments }))
+    Roster { start_date, assignments }
+}
+
+/// The exchange form of a roster's stored rows, for its scenario.
+pub fn roster_from_rows(ix: &ScenarioIndex, rows: Vec<AssignmentRow>) -> Roster {
+    rows_to_roster(ix.scenario.horizon.start_date, rows)
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use model::{Roster, RosterGrid, Scenario, ScenarioIndex};
+use model::{DriverIdx, Roster, RosterGrid, Scenario, ScenarioIndex};
 use solver::{CancelToken, Progress, SolveHooks, SolveResult};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -45,7 +45,19 @@ fn prepare(
     let mut options = opts.solve_options().map_err(|i| i.to_string())?;
     options.threads = options.threads.min(worker.settings.solver_threads);
     let initial = match baseline {
-        Some(r) => Some(r.to_grid(&index).map_err(|e| format!("baseline roster: {e}"))?.0),
+        Some(r) => {
+            let mut grid = r.to_grid(&index).map_err(|e| format!("baseline roster: {e}"))?.0;
+            // A re-optimization adds absences: the baseline's shifts on those days cannot stay, and
+            // without them the rest of it is still a good start.
+            for d in (0..index.drivers()).map(DriverIdx) {
+                for t in 0..index.days() {
+                    if grid.get(d, t).is_some_and(|s| !index.can_work(d, t, s)) {
+                        grid.set(d, t, None);
+                    }
+                }
+            }
+            Some(grid)
+        }
         None => None,
     };
     Ok(Prepared { index, options, initial })
