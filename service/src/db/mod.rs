@@ -1,0 +1,4 @@
+//! PostgreSQL access, one module per aggregate; the schema is in `migrations/`.
+
+pub mod absences;
+pub mod outbox;
