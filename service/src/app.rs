@@ -12,6 +12,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::{self, AppState};
 use crate::config::Settings;
+use crate::events::hr_consumer::{HrConsumer, HrConsumerConfig};
+use crate::events::relay::{Relay, RelayConfig};
 use crate::worker::Worker;
 use crate::{db, telemetry};
 
@@ -24,6 +26,9 @@ pub enum AppError {
     /// Migrations failed.
     #[error("migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The event relay or consumer failed.
+    #[error("events: {0}")]
+    Events(String),
     /// The listen address could not be bound, or the server failed.
     #[error("listen on {addr}: {source}")]
     Listen {
@@ -70,12 +75,15 @@ impl Application {
     /// Serves until `shutdown`, with `workers` solver workers in the same process.
     pub async fn run(self, workers: usize, shutdown: CancellationToken) -> Result<(), AppError> {
         let addr = self.local_addr();
-        let handles: Vec<_> = (0..workers)
+        let mut handles: Vec<_> = (0..workers)
             .map(|_| {
                 let w = Worker::new(self.state.pool.clone(), self.state.settings.clone());
                 tokio::spawn(w.run(shutdown.clone()))
             })
             .collect();
+        if self.state.settings.events {
+            handles.extend(spawn_events(&self.state.pool, &self.state.settings, &shutdown));
+        }
         tracing::info!(%addr, workers, "serving");
         let app = api::router(self.state);
         let stop = shutdown.clone();
@@ -102,4 +110,37 @@ pub async fn run_workers(settings: Settings, workers: usize, shutdown: Cancellat
         let _ = h.await;
     }
     Ok(())
+}
+
+/// Starts the outbox relay and the HR absence consumer; both stop on `shutdown`.
+pub fn spawn_events(
+    pool: &PgPool,
+    settings: &Settings,
+    shutdown: &CancellationToken,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let relay = Relay::new(pool.clone(), settings.kafka.clone(), RelayConfig::default());
+    let consumer = HrConsumer::new(pool.clone(), settings.kafka.clone(), HrConsumerConfig::default());
+    let (a, b) = (shutdown.clone(), shutdown.clone());
+    vec![
+        tokio::spawn(async move {
+            if let Err(e) = relay.run(a).await {
+                tracing::error!(error = %e, "outbox relay stopped");
+            }
+        }),
+        tokio::spawn(async move {
+            if let Err(e) = consumer.run(b).await {
+                tracing::error!(error = %e, "HR absence consumer stopped");
+            }
+        }),
+    ]
+}
+
+/// Runs only the HR absence consumer (`roster consume-hr`) until `shutdown`.
+pub async fn run_hr_consumer(settings: Settings, shutdown: CancellationToken) -> Result<(), AppError> {
+    let pool = db::pool(&settings.database_url, 4)?;
+    if settings.migrate_on_start {
+        db::migrate(&pool).await?;
+    }
+    let consumer = HrConsumer::new(pool, settings.kafka.clone(), HrConsumerConfig::default());
+    consumer.run(shutdown).await.map_err(|e| AppError::Events(e.to_string()))
 }

@@ -11,6 +11,9 @@
 //! | `ROSTER_REQUEST_TIMEOUT_SECS` | `30` | longest a request may take (not the SSE stream) |
 //! | `ROSTER_LOG_FORMAT` | `json` | `json` or `pretty` |
 //! | `ROSTER_MIGRATE_ON_START` | `true` | apply pending migrations when `serve` or `worker` starts |
+//! | `KAFKA_BROKERS` | `127.0.0.1:9092` | Kafka bootstrap servers |
+//! | `KAFKA_IDEMPOTENCE` | `true` | idempotent producer |
+//! | `ROSTER_EVENTS` | `true` | run the outbox relay and the HR consumer inside `serve` |
 
 use std::env;
 use std::net::SocketAddr;
@@ -54,6 +57,11 @@ pub struct Settings {
     /// Apply pending migrations at startup (`ROSTER_MIGRATE_ON_START`, default true). Turned off
     /// when migrations are rolled out separately, step by step, while old and new versions run.
     pub migrate_on_start: bool,
+    /// Kafka brokers and topics (`KAFKA_BROKERS`, `KAFKA_IDEMPOTENCE`).
+    pub kafka: crate::events::KafkaConfig,
+    /// Run the outbox relay and the HR absence consumer inside `serve` (`ROSTER_EVENTS`, default
+    /// true). Off when they run as their own processes, and in tests without a broker.
+    pub events: bool,
 }
 
 impl Default for Settings {
@@ -69,6 +77,8 @@ impl Default for Settings {
             request_timeout: Duration::from_secs(30),
             json_logs: true,
             migrate_on_start: true,
+            kafka: crate::events::KafkaConfig::default(),
+            events: true,
         }
     }
 }
@@ -112,6 +122,8 @@ impl Settings {
             request_timeout: Duration::from_secs(var("ROSTER_REQUEST_TIMEOUT_SECS", d.request_timeout.as_secs())?),
             json_logs,
             migrate_on_start: var("ROSTER_MIGRATE_ON_START", d.migrate_on_start)?,
+            kafka: crate::events::KafkaConfig::from_env(),
+            events: var("ROSTER_EVENTS", d.events)?,
         })
     }
 }

@@ -9,6 +9,7 @@
 //! * [`api`]: the axum HTTP API, its problem documents and its OpenAPI document.
 //! * [`worker`]: solver workers that claim jobs with leases, report progress and store rosters.
 //! * [`app`]: building and running server and workers with shutdown passed in.
+//! * [`events`]: Kafka events: the transactional outbox, its relay, the HR absence consumer.
 //! * [`telemetry`]: JSON logs and the Prometheus recorder.
 //! * [`error`]: the error type of the file-based commands.
 
@@ -19,6 +20,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod files;
 pub mod report;
 pub mod telemetry;

@@ -52,6 +52,8 @@ pub enum Command {
     Worker(server::WorkerArgs),
     /// Apply the database migrations and exit.
     Migrate,
+    /// Consume HR absences (`hr.absences.v1`) into driver availability (also runs inside `serve`).
+    ConsumeHr,
 }
 
 /// Output format of a roster.
@@ -74,6 +76,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => server::serve(args),
         Command::Worker(args) => server::worker(args),
         Command::Migrate => server::migrate(),
+        Command::ConsumeHr => server::consume_hr(),
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&model::formats::json::scenario_schema())?);
             Ok(ExitCode::SUCCESS)

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Args;
-use service::app::{Application, run_workers};
+use service::app::{Application, run_hr_consumer, run_workers};
 use service::config::Settings;
 use service::{db, telemetry};
 use tokio_util::sync::CancellationToken;
@@ -75,6 +75,16 @@ pub fn worker(a: WorkerArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(a.concurrency >= 1, "--concurrency must be at least 1");
     runtime()?.block_on(async {
         run_workers(settings, a.concurrency, shutdown_on_signal()).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Runs the HR absence consumer until a signal.
+pub fn consume_hr() -> anyhow::Result<ExitCode> {
+    let settings = Settings::from_env()?;
+    telemetry::init_tracing(settings.json_logs);
+    runtime()?.block_on(async {
+        run_hr_consumer(settings, shutdown_on_signal()).await?;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -40,6 +40,8 @@ pub fn test_settings(database_url: &str) -> Settings {
         lease: Duration::from_secs(3),
         poll_interval: Duration::from_millis(100),
         json_logs: false,
+        // Events stay in the outbox: these tests have no broker (tests/events cover the relay).
+        events: false,
         ..Settings::default()
     }
 }

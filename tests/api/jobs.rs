@@ -46,6 +46,16 @@ async fn a_submitted_job_is_solved_by_a_worker_and_its_roster_is_stored_and_serv
 
     let progress: Value = app.get(&format!("/v1/jobs/{job}/progress")).await.json().await.expect("json");
     assert!(!progress.as_array().expect("progress").is_empty(), "progress was stored");
+
+    // Every transition wrote its event in the same transaction, in order, keyed by the job.
+    let statuses: Vec<String> = sqlx::query_scalar(
+        "SELECT payload->'data'->>'status' FROM outbox WHERE topic = 'roster.jobs.v1' AND key = $1 ORDER BY id",
+    )
+    .bind(&job)
+    .fetch_all(&app.pool)
+    .await
+    .expect("outbox");
+    assert_eq!(statuses, ["queued", "running", "succeeded"]);
     app.stop().await;
 }
 

@@ -34,7 +34,10 @@ async fn concurrent_claims_never_hand_one_job_to_two_workers() {
     }
     let claims = (0..12).map(|i| {
         let pool = app.pool.clone();
-        tokio::spawn(async move { db::jobs::claim(&pool, &format!("racer-{i}"), Duration::from_secs(60)).await })
+        tokio::spawn(async move {
+            let mut conn = pool.acquire().await.expect("connection");
+            db::jobs::claim(&mut conn, &format!("racer-{i}"), Duration::from_secs(60)).await
+        })
     });
     let mut claimed: Vec<JobId> = Vec::new();
     for c in claims {
@@ -98,7 +101,8 @@ async fn a_job_whose_workers_keep_dying_fails_with_the_reason_after_its_last_att
     let job: JobId = app.submit(&scenario, 5.0).await.parse().expect("id");
     // Two workers claim it and vanish without renewing their leases.
     for ghost in ["ghost-1", "ghost-2"] {
-        let claimed = db::jobs::claim(&app.pool, ghost, Duration::from_millis(1)).await.expect("claim");
+        let mut conn = app.pool.acquire().await.expect("connection");
+        let claimed = db::jobs::claim(&mut conn, ghost, Duration::from_millis(1)).await.expect("claim");
         assert_eq!(claimed.map(|c| c.id), Some(job));
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -54,6 +54,13 @@ async fn every_legal_transition_is_taken_and_every_illegal_one_names_the_current
     let (s, p) = transition(&app, &a, "rejected").await;
     assert_eq!((s, p["allowed"].clone()), (409, json!(["published"])));
     assert_eq!(transition(&app, &a, "published").await.0, 200);
+    let topics: Vec<String> =
+        sqlx::query_scalar("SELECT topic FROM outbox WHERE topic <> 'roster.jobs.v1' ORDER BY id")
+            .fetch_all(&app.pool)
+            .await
+            .expect("outbox");
+    assert_eq!(topics.first().map(String::as_str), Some("roster.published.v1"), "publishing enqueues the roster");
+    assert!(topics[1..].iter().all(|t| t == "payroll.cost-forecast.v1") && topics.len() > 1, "then its cost forecasts");
     assert_eq!(transition(&app, &a, "approved").await.0, 409);
     assert_eq!(transition(&app, &a, "superseded").await.0, 200);
     let (s, p) = transition(&app, &a, "published").await;

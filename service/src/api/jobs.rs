@@ -16,6 +16,7 @@ use super::problem::{ApiError, Problem};
 use crate::db;
 use crate::db::jobs::{JobFilter, JobRow, NewJob};
 use crate::domain::{JobId, JobOptions, JobStatus, RosterId, ScenarioId};
+use crate::events::emit;
 
 pub mod events;
 
@@ -178,6 +179,9 @@ pub async fn submit(
         }
         (None, None) => return Err(ApiError::Internal("job insert skipped without a key".into())),
     };
+    if !replayed {
+        emit::job_changed(&mut tx, &state.settings.kafka.topics, id, None).await?;
+    }
     tx.commit().await?;
     let job = db::jobs::get(&state.pool, id).await?.ok_or(ApiError::NotFound { what: "job", id: id.to_string() })?;
     if !replayed {
@@ -272,7 +276,11 @@ pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> Re
             allowed: Vec::new(),
         });
     }
-    db::jobs::request_cancel(&state.pool, id).await?;
+    let mut tx = state.pool.begin().await?;
+    if db::jobs::request_cancel(&mut tx, id).await? == Some(JobStatus::Cancelled) {
+        emit::job_changed(&mut tx, &state.settings.kafka.topics, id, None).await?;
+    }
+    tx.commit().await?;
     let job = db::jobs::get(&state.pool, id).await?.ok_or(ApiError::NotFound { what: "job", id: id.to_string() })?;
     tracing::info!(job_id = %id, "job cancellation requested");
     Ok((StatusCode::ACCEPTED, Json(JobView::from(job))).into_response())

@@ -209,6 +209,7 @@ pub async fn reoptimize(
         submitted_by: None,
     };
     db::jobs::insert(&mut tx, &job).await?;
+    crate::events::emit::job_changed(&mut tx, &state.settings.kafka.topics, job_id, None).await?;
     tx.commit().await?;
     tracing::info!(roster_id = %row.id, job_id = %job_id, "re-optimization queued");
     let view =

@@ -26,6 +26,7 @@ use crate::db;
 use crate::db::audit::{AuditRow, NewAudit};
 use crate::db::rosters::RosterRow;
 use crate::domain::RosterId;
+use crate::events::{EventMeta, emit};
 
 /// The workflow routes.
 pub fn router() -> Router<AppState> {
@@ -144,6 +145,13 @@ pub async fn transition(
         details: json!({}),
     };
     db::audit::insert(&mut tx, &audit).await?;
+    if to == RosterStatus::Published {
+        // Downstream HR and payroll hear of it exactly when it commits (transactional outbox).
+        let meta = EventMeta { actor: Some(who.clone()), trace_id: None };
+        emit::roster_published(&mut tx, &state.settings.kafka.topics, &meta, row.id.0)
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
     tx.commit().await?;
     tracing::info!(roster_id = %row.id, from = from.as_str(), to = to.as_str(), version, "roster transition");
     Ok(with_etag(&row, version, WorkflowResult { roster_id: row.id, status: to.as_str().into(), version }))

@@ -135,6 +135,11 @@ pub async fn get(pool: &PgPool, id: JobId) -> Result<Option<JobRow>, sqlx::Error
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM jobs j WHERE j.id = $1")).bind(id).fetch_optional(pool).await
 }
 
+/// One job, read inside a transaction (sees its uncommitted writes).
+pub async fn get_in(conn: &mut PgConnection, id: JobId) -> Result<Option<JobRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM jobs j WHERE j.id = $1")).bind(id).fetch_optional(conn).await
+}
+
 /// Filters of the job listing; pagination is by keyset on (created_at, id), newest first.
 #[derive(Debug, Default)]
 pub struct JobFilter {
@@ -171,7 +176,7 @@ pub async fn list(pool: &PgPool, f: &JobFilter) -> Result<Vec<JobRow>, sqlx::Err
 /// Asks for cancellation. A queued job is cancelled at once; a running one is flagged and its
 /// worker stops the solver at its next heartbeat. Returns the job's status afterwards, `None` when
 /// there is no such job.
-pub async fn request_cancel(pool: &PgPool, id: JobId) -> Result<Option<JobStatus>, sqlx::Error> {
+pub async fn request_cancel(conn: &mut PgConnection, id: JobId) -> Result<Option<JobStatus>, sqlx::Error> {
     let status: Option<String> = sqlx::query_scalar(
         "UPDATE jobs SET
             cancel_requested = cancel_requested OR status IN ('queued', 'running'),
@@ -181,7 +186,7 @@ pub async fn request_cancel(pool: &PgPool, id: JobId) -> Result<Option<JobStatus
          RETURNING status",
     )
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(conn)
     .await?;
     Ok(status.and_then(|s| s.parse().ok()))
 }
@@ -205,7 +210,7 @@ pub struct Claimed {
 
 /// Claims the oldest claimable job for `worker`: a queued one, or a running one whose lease expired
 /// with attempts left. Concurrent claimers skip each other's locked rows.
-pub async fn claim(pool: &PgPool, worker: &str, lease: Duration) -> Result<Option<Claimed>, sqlx::Error> {
+pub async fn claim(conn: &mut PgConnection, worker: &str, lease: Duration) -> Result<Option<Claimed>, sqlx::Error> {
     sqlx::query_as(
         "UPDATE jobs SET status = 'running', lease_owner = $1, lease_expires_at = now() + $2,
                          attempts = attempts + 1, started_at = coalesce(started_at, now())
@@ -220,12 +225,12 @@ pub async fn claim(pool: &PgPool, worker: &str, lease: Duration) -> Result<Optio
     )
     .bind(worker)
     .bind(interval(lease))
-    .fetch_optional(pool)
+    .fetch_optional(conn)
     .await
 }
 
 /// Fails running jobs whose lease expired with no attempts left: their workers died every time.
-pub async fn fail_abandoned(pool: &PgPool) -> Result<Vec<JobId>, sqlx::Error> {
+pub async fn fail_abandoned(conn: &mut PgConnection) -> Result<Vec<JobId>, sqlx::Error> {
     sqlx::query_scalar(
         "UPDATE jobs SET status = 'failed', lease_owner = NULL, lease_expires_at = NULL, finished_at = now(),
                          error = format('worker lost %s times (lease expired); giving up', attempts)
@@ -234,7 +239,7 @@ pub async fn fail_abandoned(pool: &PgPool) -> Result<Vec<JobId>, sqlx::Error> {
                       FOR UPDATE SKIP LOCKED)
          RETURNING id",
     )
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await
 }
 
@@ -254,7 +259,7 @@ pub async fn heartbeat(pool: &PgPool, id: JobId, worker: &str, lease: Duration) 
 }
 
 /// Gives a job back to the queue (graceful shutdown): the claim does not count as an attempt.
-pub async fn hand_back(pool: &PgPool, id: JobId, worker: &str) -> Result<bool, sqlx::Error> {
+pub async fn hand_back(conn: &mut PgConnection, id: JobId, worker: &str) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL,
                          attempts = greatest(attempts - 1, 0)
@@ -262,7 +267,7 @@ pub async fn hand_back(pool: &PgPool, id: JobId, worker: &str) -> Result<bool, s
     )
     .bind(id)
     .bind(worker)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -2,8 +2,10 @@
 //! transaction. Queries are checked at run time (no build-time database needed); every one is
 //! exercised by the service tests against a real PostgreSQL.
 
+pub mod absences;
 pub mod audit;
 pub mod jobs;
+pub mod outbox;
 pub mod progress;
 pub mod rosters;
 pub mod scenarios;

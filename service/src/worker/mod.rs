@@ -18,6 +18,7 @@ use tracing::Instrument;
 use crate::config::Settings;
 use crate::db;
 use crate::domain::JobStatus;
+use crate::events::emit;
 
 pub use persist::{load_roster, roster_from_rows, rows_to_roster};
 pub use solve_job::JobEnd;
@@ -74,11 +75,19 @@ impl Worker {
 
     /// Claims one job and runs it to its end. `Ok(false)` when the queue is empty.
     pub async fn step(&self, shutdown: &CancellationToken) -> Result<bool, sqlx::Error> {
-        for id in db::jobs::fail_abandoned(&self.pool).await? {
+        let topics = &self.settings.kafka.topics;
+        let mut tx = self.pool.begin().await?;
+        for id in db::jobs::fail_abandoned(&mut tx).await? {
             tracing::warn!(job_id = %id, "job failed: its workers kept dying");
             metrics::counter!("roster_jobs_finished_total", "status" => JobStatus::Failed.as_str()).increment(1);
+            emit::job_changed(&mut tx, topics, id, Some("worker")).await?;
         }
-        let Some(job) = db::jobs::claim(&self.pool, &self.id, self.settings.lease).await? else {
+        let claimed = db::jobs::claim(&mut tx, &self.id, self.settings.lease).await?;
+        if let Some(job) = &claimed {
+            emit::job_changed(&mut tx, topics, job.id, None).await?;
+        }
+        tx.commit().await?;
+        let Some(job) = claimed else {
             return Ok(false);
         };
         let span = tracing::info_span!("job", job_id = %job.id, attempt = job.attempts, worker = %self.id);

@@ -13,6 +13,7 @@ use crate::db;
 use crate::db::jobs::{Claimed, Outcome};
 use crate::db::rosters::AssignmentRow;
 use crate::domain::{JobStatus, RosterId};
+use crate::events::emit;
 
 /// Stores the result of a finished solve.
 pub(super) async fn store(
@@ -35,6 +36,7 @@ pub(super) async fn store(
         tracing::warn!("lease lost before the result was stored; discarded");
         return Ok(JobEnd::LeaseLost);
     }
+    emit::job_changed(&mut tx, &worker.settings.kafka.topics, job.id, None).await?;
     tx.commit().await?;
     tracing::info!(
         status = status.as_str(),
@@ -62,6 +64,7 @@ pub(super) async fn fail(worker: &Worker, job: &Claimed, reason: &str) -> Result
         tx.rollback().await?;
         return Ok(JobEnd::LeaseLost);
     }
+    emit::job_changed(&mut tx, &worker.settings.kafka.topics, job.id, None).await?;
     tx.commit().await?;
     Ok(JobEnd::Finished(JobStatus::Failed))
 }

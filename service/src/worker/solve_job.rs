@@ -108,7 +108,12 @@ pub(super) async fn run(worker: &Worker, job: Claimed, shutdown: &CancellationTo
             Ok(JobEnd::LeaseLost)
         }
         Watched::ShuttingDown => {
-            let back = db::jobs::hand_back(pool, job.id, &worker.id).await?;
+            let mut tx = pool.begin().await?;
+            let back = db::jobs::hand_back(&mut tx, job.id, &worker.id).await?;
+            if back {
+                crate::events::emit::job_changed(&mut tx, &worker.settings.kafka.topics, job.id, None).await?;
+            }
+            tx.commit().await?;
             tracing::info!(handed_back = back, "job handed back at shutdown");
             Ok(if back { JobEnd::HandedBack } else { JobEnd::LeaseLost })
         }
