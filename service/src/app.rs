@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::{self, AppState};
 use crate::config::Settings;
+use crate::identity::Identity;
 use crate::worker::Worker;
 use crate::{db, telemetry};
 
@@ -24,6 +25,9 @@ pub enum AppError {
     /// Migrations failed.
     #[error("migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The Redis URL is malformed.
+    #[error("identity: {0}")]
+    Identity(#[from] crate::identity::IdentityError),
     /// The listen address could not be bound, or the server failed.
     #[error("listen on {addr}: {source}")]
     Listen {
@@ -52,7 +56,14 @@ impl Application {
         }
         let listener =
             TcpListener::bind(settings.listen).await.map_err(|source| AppError::Listen { addr: settings.listen, source })?;
-        let state = AppState { pool, settings: Arc::new(settings), metrics: telemetry::metrics_handle() };
+        let identity = Identity::new(&settings)?;
+        let warm = identity.passwords.clone();
+        tokio::spawn(async move {
+            if let Err(e) = warm.warm_up().await {
+                tracing::error!(error = %e, "dummy password hash failed");
+            }
+        });
+        let state = AppState { pool, settings: Arc::new(settings), metrics: telemetry::metrics_handle(), identity };
         Ok(Application { listener, state })
     }
 
@@ -78,6 +89,8 @@ impl Application {
         tracing::info!(%addr, workers, "serving");
         let app = api::router(self.state);
         let stop = shutdown.clone();
+        // With the peer address, which login's rate limit is keyed on.
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await;
         // Workers stop when `shutdown` fires too; wait so their jobs are handed back before exit.
         for h in handles {

@@ -15,6 +15,7 @@ use super::extract::{ApiJson, ApiQuery, path_id};
 use super::problem::{ApiError, Problem};
 use crate::db;
 use crate::db::jobs::{JobFilter, JobRow, NewJob};
+use crate::identity::Principal;
 use crate::domain::{JobId, JobOptions, JobStatus, RosterId, ScenarioId};
 
 pub mod events;
@@ -130,6 +131,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     ))]
 pub async fn submit(
     State(state): State<AppState>,
+    principal: Principal,
     headers: HeaderMap,
     ApiJson(body): ApiJson<SubmitJob>,
 ) -> Result<Response, ApiError> {
@@ -160,7 +162,7 @@ pub async fn submit(
         idempotency_key: key.as_deref(),
         request_hash: &request_hash,
         max_attempts: state.settings.max_attempts,
-        submitted_by: None,
+        submitted_by: Some(&principal.username),
     };
     let inserted = db::jobs::insert(&mut tx, &new).await?;
     let (id, replayed) = match (inserted, &key) {

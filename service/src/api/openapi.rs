@@ -1,9 +1,10 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations. A test keeps the committed
 //! copy (`service/openapi.json`) identical to it.
 
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
-use super::{jobs, problem, rosters, scenarios};
+use super::{auth, jobs, problem, rosters, scenarios, users};
 use crate::db;
 use crate::domain;
 
@@ -14,16 +15,31 @@ use crate::domain;
         scenarios::upload, scenarios::read, scenarios::list,
         jobs::submit, jobs::read, jobs::list, jobs::cancel, jobs::events::history, jobs::events::stream,
         rosters::read, rosters::export, rosters::cost_forecast,
+        auth::login, auth::logout, auth::me, users::create, users::list, users::read, users::update,
     ),
     components(schemas(
         problem::Problem, problem::FieldProblem, domain::JobStatus, domain::JobOptions,
         scenarios::ScenarioView, jobs::SubmitJob, jobs::JobView, jobs::JobPage, db::progress::ProgressRow,
         rosters::RosterView, rosters::AssignmentView, rosters::ForecastView, rosters::DriverForecast,
         db::rosters::DriverSummaryRow, db::rosters::ForecastRow,
+        auth::LoginRequest, auth::LoginResponse, crate::identity::Principal, crate::identity::Role,
+        users::UserView, users::CreateUser, users::UpdateUser,
     )),
-    tags((name = "scenarios"), (name = "jobs"), (name = "rosters"))
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags((name = "scenarios"), (name = "jobs"), (name = "rosters"), (name = "auth"), (name = "users"))
 )]
 struct ApiDoc;
+
+/// Declares the bearer scheme that every `/v1` route but login requires (see the README's matrix).
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let scheme = SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
+        doc.components.get_or_insert_with(Default::default).add_security_scheme("bearer", scheme);
+    }
+}
 
 /// The document.
 pub fn document() -> utoipa::openapi::OpenApi {

@@ -6,6 +6,7 @@ pub mod jobs;
 pub mod progress;
 pub mod rosters;
 pub mod scenarios;
+pub mod users;
 
 use std::time::Duration;
 
