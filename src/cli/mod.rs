@@ -4,6 +4,7 @@ mod bench;
 mod inspect;
 mod server;
 mod solve;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,6 +52,9 @@ pub enum Command {
     Worker(server::WorkerArgs),
     /// Apply the database migrations and exit.
     Migrate,
+    /// Manage user accounts (`roster user create --username U --role admin` makes the first admin).
+    #[command(subcommand)]
+    User(user::UserCommand),
 }
 
 /// Output format of a roster.
@@ -73,6 +77,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => server::serve(args),
         Command::Worker(args) => server::worker(args),
         Command::Migrate => server::migrate(),
+        Command::User(command) => user::run(command),
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&model::formats::json::scenario_schema())?);
             Ok(ExitCode::SUCCESS)
