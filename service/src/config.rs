@@ -156,7 +156,8 @@ impl Settings {
             n => Ok(n),
         };
         let idle = positive("ROSTER_SESSION_IDLE_SECS", var("ROSTER_SESSION_IDLE_SECS", d.session_idle.as_secs())?)?;
-        let max = positive("ROSTER_SESSION_MAX_SECS", var("ROSTER_SESSION_MAX_SECS", d.session_max_lifetime.as_secs())?)?;
+        let max =
+            positive("ROSTER_SESSION_MAX_SECS", var("ROSTER_SESSION_MAX_SECS", d.session_max_lifetime.as_secs())?)?;
         let api_limit = var("ROSTER_RATE_LIMIT_PER_MINUTE", d.api_rate_limit.limit)?;
         let login_limit = var("ROSTER_LOGIN_RATE_LIMIT_PER_MINUTE", d.login_rate_limit.limit)?;
         Ok(Settings {

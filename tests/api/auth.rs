@@ -197,7 +197,10 @@ async fn disabling_a_user_or_changing_their_role_revokes_all_their_sessions() {
 #[tokio::test]
 async fn admins_create_list_and_change_users_with_every_problem_named() {
     let app = spawn_app(0).await;
-    let res = app.client.post(app.url("/v1/users")).json(&json!({"username": "Carl", "password": PASSWORD, "role": "payroll"}));
+    let res = app
+        .client
+        .post(app.url("/v1/users"))
+        .json(&json!({"username": "Carl", "password": PASSWORD, "role": "payroll"}));
     let res = res.send().await.expect("request");
     assert_eq!(res.status(), 201);
     assert!(res.headers()["location"].to_str().expect("location").starts_with("/v1/users/"));
@@ -206,19 +209,30 @@ async fn admins_create_list_and_change_users_with_every_problem_named() {
     assert_eq!(carl["role"], "payroll");
     assert_eq!(app.login_token("carl").await.len(), 64);
 
-    let taken = app.client.post(app.url("/v1/users")).json(&json!({"username": "CARL", "password": PASSWORD, "role": "admin"}));
+    let taken =
+        app.client.post(app.url("/v1/users")).json(&json!({"username": "CARL", "password": PASSWORD, "role": "admin"}));
     problem(taken.send().await.expect("request"), 409).await;
-    let bad = app.client.post(app.url("/v1/users")).json(&json!({"username": "c d", "password": "short", "role": "admin"}));
+    let bad =
+        app.client.post(app.url("/v1/users")).json(&json!({"username": "c d", "password": "short", "role": "admin"}));
     let p = problem(bad.send().await.expect("request"), 422).await;
     let paths: Vec<_> = p["errors"].as_array().expect("errors").iter().map(|e| e["path"].clone()).collect();
     assert_eq!(paths, [json!("username"), json!("password")]);
-    let bad_role = app.client.post(app.url("/v1/users")).json(&json!({"username": "eve", "password": PASSWORD, "role": "root"}));
+    let bad_role =
+        app.client.post(app.url("/v1/users")).json(&json!({"username": "eve", "password": PASSWORD, "role": "root"}));
     problem(bad_role.send().await.expect("request"), 422).await;
 
     let users: Value = app.client.get(app.url("/v1/users")).send().await.expect("request").json().await.expect("json");
     let names: Vec<_> = users.as_array().expect("users").iter().map(|u| u["username"].as_str().unwrap_or("")).collect();
     assert_eq!(names, ["admin", "carl"]);
-    let page: Value = app.client.get(app.url("/v1/users?limit=1&after=admin")).send().await.expect("request").json().await.expect("json");
+    let page: Value = app
+        .client
+        .get(app.url("/v1/users?limit=1&after=admin"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(page[0]["username"], "carl");
 
     // The last enabled admin can neither be disabled nor demoted.
@@ -241,7 +255,8 @@ async fn scenarios_and_jobs_name_the_user_who_uploaded_and_submitted_them() {
     let scenario: Value = res.json().await.expect("json");
     assert_eq!(scenario["created_by"], "pat.planner");
     let body = json!({"scenario_id": scenario["id"], "options": {"time_limit_secs": 5}});
-    let job: Value = planner.post(app.url("/v1/jobs")).json(&body).send().await.expect("request").json().await.expect("json");
+    let job: Value =
+        planner.post(app.url("/v1/jobs")).json(&body).send().await.expect("request").json().await.expect("json");
     assert_eq!(job["submitted_by"], "pat.planner");
     app.stop().await;
 }

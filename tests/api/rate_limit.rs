@@ -55,7 +55,8 @@ async fn two_app_instances_sharing_redis_together_admit_no_more_than_the_limit()
         let base = if i % 2 == 0 { &app } else { &replica };
         client.get(base.url("/v1/auth/me")).send()
     });
-    let statuses: Vec<u16> = join_all(requests).await.into_iter().map(|r| r.expect("request").status().as_u16()).collect();
+    let statuses: Vec<u16> =
+        join_all(requests).await.into_iter().map(|r| r.expect("request").status().as_u16()).collect();
     assert_eq!(statuses.iter().filter(|&&s| s == 200).count(), 6, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|&&s| s == 429).count(), 24, "{statuses:?}");
 
@@ -91,7 +92,8 @@ async fn with_redis_down_login_fails_closed_and_the_server_still_answers_health_
     let stop = CancellationToken::new();
     let server = tokio::spawn(app.run(0, stop.clone()));
     let client = Client::new();
-    let login = client.post(format!("{address}/v1/auth/login")).json(&json!({"username": "admin", "password": PASSWORD}));
+    let login =
+        client.post(format!("{address}/v1/auth/login")).json(&json!({"username": "admin", "password": PASSWORD}));
     assert_eq!(login.send().await.expect("request").status(), 503);
     let me = client.get(format!("{address}/v1/auth/me")).bearer_auth("0".repeat(64));
     assert_eq!(me.send().await.expect("request").status(), 503, "sessions cannot be checked");

@@ -138,7 +138,11 @@ pub async fn login(
         (status = 204, description = "Logged out"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn logout(State(state): State<AppState>, principal: Principal, headers: HeaderMap) -> Result<StatusCode, ApiError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
     let token = bearer_token(&headers).ok_or_else(|| ApiError::Unauthorized("a bearer token is required".into()))?;
     state.identity.sessions.revoke(&token, principal.user_id).await.map_err(unavailable)?;
     tracing::info!("logged out");
@@ -175,13 +179,14 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         // Behind a reverse proxy this is the proxy's address; forwarded headers are not trusted
         // because any client could set them to dodge the limit.
         let addr = req.extensions().get::<ConnectInfo<SocketAddr>>().map_or("unknown".into(), |c| c.0.ip().to_string());
-        let decision = match state.identity.limiter.check(&format!("login:{addr}"), state.settings.login_rate_limit).await {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::error!(error = %e, "rate limiter unavailable; refusing login (fail closed)");
-                return ApiError::Unavailable("login is unavailable; retry later".into()).into_response();
-            }
-        };
+        let decision =
+            match state.identity.limiter.check(&format!("login:{addr}"), state.settings.login_rate_limit).await {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::error!(error = %e, "rate limiter unavailable; refusing login (fail closed)");
+                    return ApiError::Unavailable("login is unavailable; retry later".into()).into_response();
+                }
+            };
         return limited(decision, state.settings.login_rate_limit, next.run(req)).await;
     }
 

@@ -15,8 +15,8 @@ use super::extract::{ApiJson, ApiQuery, path_id};
 use super::problem::{ApiError, Problem};
 use crate::db;
 use crate::db::jobs::{JobFilter, JobRow, NewJob};
-use crate::identity::Principal;
 use crate::domain::{JobId, JobOptions, JobStatus, RosterId, ScenarioId};
+use crate::identity::Principal;
 
 pub mod events;
 

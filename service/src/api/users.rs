@@ -95,7 +95,8 @@ pub async fn create(
     let hash = state.identity.passwords.hash(&password).await.map_err(|e| ApiError::Internal(e.to_string()))?;
     let new = NewUser { id: UserId::new(), username: &username, password_hash: &hash, role: body.role };
     let row = db::users::insert(&state.pool, &new).await?;
-    tracing::info!(user_id = %row.id, username = %row.username, role = %row.role, by = %principal.username, "user created");
+    tracing::info!(user_id = %row.id, username = %row.username, role = %row.role, by = %principal.username,
+        "user created");
     let location = format!("/v1/users/{}", row.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(UserView::from(row))))
 }
@@ -112,7 +113,10 @@ pub struct ListParams {
 /// List users by username.
 #[utoipa::path(get, path = "/v1/users", tag = "users", params(ListParams), security(("bearer" = [])),
     responses((status = 200, body = Vec<UserView>), (status = 400, body = Problem, content_type = "application/problem+json")))]
-pub async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) -> Result<Json<Vec<UserView>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> Result<Json<Vec<UserView>>, ApiError> {
     let limit = super::page_limit(p.limit)?;
     let rows = db::users::list(&state.pool, limit, p.after.as_deref()).await?;
     Ok(Json(rows.into_iter().map(UserView::from).collect()))
@@ -139,8 +143,8 @@ pub struct UpdateUser {
 }
 
 /// Change a user's role or disable them. Setting a role (even the current one) or `disabled: true`
-/// revokes all their sessions. The last enabled admin
-/// can be neither demoted nor disabled (409), so the system always has someone to manage it.
+/// revokes all their sessions. The last enabled admin can be neither demoted nor disabled (409), so
+/// the system always has someone to manage it.
 #[utoipa::path(patch, path = "/v1/users/{id}", tag = "users", request_body = UpdateUser,
     params(("id" = String, Path, description = "User id")), security(("bearer" = [])),
     responses(
@@ -183,6 +187,7 @@ pub async fn update(
         })?;
         tracing::info!(user_id = %id, revoked, "sessions revoked");
     }
-    tracing::info!(user_id = %id, role = %after.role, disabled = after.disabled, by = %principal.username, "user changed");
+    tracing::info!(user_id = %id, role = %after.role, disabled = after.disabled, by = %principal.username,
+        "user changed");
     Ok(Json(after.into()))
 }

@@ -184,12 +184,8 @@ impl SessionStore {
         let digest = token.digest();
         let key = self.session_key(&digest);
         let mut conn = self.redis.clone();
-        let json: Option<String> = redis::cmd("GETEX")
-            .arg(&key)
-            .arg("PX")
-            .arg(millis(self.idle))
-            .query_async(&mut conn)
-            .await?;
+        let json: Option<String> =
+            redis::cmd("GETEX").arg(&key).arg("PX").arg(millis(self.idle)).query_async(&mut conn).await?;
         let Some(json) = json else { return Ok(None) };
         let stored: StoredSession = serde_json::from_str(&json)?;
         // Defence in depth, in constant time: the record must name the digest it was found under,
