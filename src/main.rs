@@ -2,8 +2,8 @@
 //!
 //! Subcommands: `solve` (the main job: a scenario to an optimized roster and its KPIs), `validate`,
 //! `evaluate`, `generate`, `bench`, `schema`, and the service: `serve` (HTTP API, optionally with
-//! workers), `worker` (solver workers), `migrate`. Exit codes: 0 success, 1 when the answer is "no"
-//! (invalid scenario, hard violation, infeasible), 2 for usage and IO errors.
+//! workers), `worker` (solver workers), `migrate`, `user` (accounts). Exit codes: 0 success, 1 when
+//! the answer is "no" (invalid scenario, hard violation, infeasible), 2 for usage and IO errors.
 
 mod cli;
 

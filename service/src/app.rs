@@ -14,6 +14,7 @@ use crate::api::{self, AppState};
 use crate::config::Settings;
 use crate::events::hr_consumer::{HrConsumer, HrConsumerConfig};
 use crate::events::relay::{Relay, RelayConfig};
+use crate::identity::Identity;
 use crate::worker::Worker;
 use crate::{db, telemetry};
 
@@ -29,6 +30,9 @@ pub enum AppError {
     /// The event relay or consumer failed.
     #[error("events: {0}")]
     Events(String),
+    /// The Redis URL is malformed.
+    #[error("identity: {0}")]
+    Identity(#[from] crate::identity::IdentityError),
     /// The listen address could not be bound, or the server failed.
     #[error("listen on {addr}: {source}")]
     Listen {
@@ -58,7 +62,14 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .map_err(|source| AppError::Listen { addr: settings.listen, source })?;
-        let state = AppState { pool, settings: Arc::new(settings), metrics: telemetry::metrics_handle() };
+        let identity = Identity::new(&settings)?;
+        let warm = identity.passwords.clone();
+        tokio::spawn(async move {
+            if let Err(e) = warm.warm_up().await {
+                tracing::error!(error = %e, "dummy password hash failed");
+            }
+        });
+        let state = AppState { pool, settings: Arc::new(settings), metrics: telemetry::metrics_handle(), identity };
         Ok(Application { listener, state })
     }
 
@@ -87,6 +98,8 @@ impl Application {
         tracing::info!(%addr, workers, "serving");
         let app = api::router(self.state);
         let stop = shutdown.clone();
+        // With the peer address, which login's rate limit is keyed on.
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let served =
             axum::serve(self.listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await;
         // Workers stop when `shutdown` fires too; wait so their jobs are handed back before exit.

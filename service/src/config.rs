@@ -14,6 +14,13 @@
 //! | `KAFKA_BROKERS` | `127.0.0.1:9092` | Kafka bootstrap servers |
 //! | `KAFKA_IDEMPOTENCE` | `true` | idempotent producer |
 //! | `ROSTER_EVENTS` | `true` | run the outbox relay and the HR consumer inside `serve` |
+//! | `REDIS_URL` | `redis://127.0.0.1:6379` | Redis: sessions and rate limits |
+//! | `ROSTER_REDIS_KEY_PREFIX` | `roster:` | prefix of every Redis key (one per deployment sharing a Redis) |
+//! | `ROSTER_BCRYPT_COST` | `12` | bcrypt work factor of stored password hashes (4–31) |
+//! | `ROSTER_SESSION_IDLE_SECS` | `1800` | a session ends after this long without a request (sliding expiry) |
+//! | `ROSTER_SESSION_MAX_SECS` | `43200` | a session ends this long after login, however active |
+//! | `ROSTER_RATE_LIMIT_PER_MINUTE` | `600` | requests per minute per principal on authenticated routes |
+//! | `ROSTER_LOGIN_RATE_LIMIT_PER_MINUTE` | `10` | login attempts per minute per client address |
 
 use std::env;
 use std::net::SocketAddr;
@@ -62,6 +69,37 @@ pub struct Settings {
     /// Run the outbox relay and the HR absence consumer inside `serve` (`ROSTER_EVENTS`, default
     /// true). Off when they run as their own processes, and in tests without a broker.
     pub events: bool,
+    /// Redis connection string (sessions, rate limits).
+    pub redis_url: String,
+    /// Prefix of every Redis key this deployment writes; tests use a random one so that they never
+    /// see each other's sessions or limits.
+    pub redis_key_prefix: String,
+    /// bcrypt work factor for new password hashes (12 in production; tests use 4, the minimum).
+    pub bcrypt_cost: u32,
+    /// A session ends after this long without a request; every request renews it.
+    pub session_idle: Duration,
+    /// A session ends this long after login even if it stays active, so a stolen token has a bound.
+    pub session_max_lifetime: Duration,
+    /// Requests admitted per principal on authenticated routes.
+    pub api_rate_limit: Quota,
+    /// Login attempts admitted per client address.
+    pub login_rate_limit: Quota,
+}
+
+/// A rate: at most `limit` requests per `period`, a burst of up to `limit` included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    /// Requests per period (at least 1).
+    pub limit: u32,
+    /// The period.
+    pub period: Duration,
+}
+
+impl Quota {
+    /// `limit` requests per minute.
+    pub fn per_minute(limit: u32) -> Quota {
+        Quota { limit: limit.max(1), period: Duration::from_secs(60) }
+    }
 }
 
 impl Default for Settings {
@@ -79,6 +117,13 @@ impl Default for Settings {
             migrate_on_start: true,
             kafka: crate::events::KafkaConfig::default(),
             events: true,
+            redis_url: "redis://127.0.0.1:6379".into(),
+            redis_key_prefix: "roster:".into(),
+            bcrypt_cost: 12,
+            session_idle: Duration::from_secs(30 * 60),
+            session_max_lifetime: Duration::from_secs(12 * 3600),
+            api_rate_limit: Quota::per_minute(600),
+            login_rate_limit: Quota::per_minute(10),
         }
     }
 }
@@ -111,6 +156,20 @@ impl Settings {
                 return Err(ConfigError { name: "ROSTER_LOG_FORMAT", value: format, reason });
             }
         };
+        let bcrypt_cost: u32 = var("ROSTER_BCRYPT_COST", d.bcrypt_cost)?;
+        if !(4..=31).contains(&bcrypt_cost) {
+            let value = bcrypt_cost.to_string();
+            return Err(ConfigError { name: "ROSTER_BCRYPT_COST", value, reason: "must be within 4..=31".into() });
+        }
+        let positive = |name: &'static str, n: u64| match n {
+            0 => Err(ConfigError { name, value: "0".into(), reason: "must be at least 1".into() }),
+            n => Ok(n),
+        };
+        let idle = positive("ROSTER_SESSION_IDLE_SECS", var("ROSTER_SESSION_IDLE_SECS", d.session_idle.as_secs())?)?;
+        let max =
+            positive("ROSTER_SESSION_MAX_SECS", var("ROSTER_SESSION_MAX_SECS", d.session_max_lifetime.as_secs())?)?;
+        let api_limit = var("ROSTER_RATE_LIMIT_PER_MINUTE", d.api_rate_limit.limit)?;
+        let login_limit = var("ROSTER_LOGIN_RATE_LIMIT_PER_MINUTE", d.login_rate_limit.limit)?;
         Ok(Settings {
             database_url: var("DATABASE_URL", d.database_url)?,
             listen: var("ROSTER_LISTEN", d.listen)?,
@@ -124,6 +183,13 @@ impl Settings {
             migrate_on_start: var("ROSTER_MIGRATE_ON_START", d.migrate_on_start)?,
             kafka: crate::events::KafkaConfig::from_env(),
             events: var("ROSTER_EVENTS", d.events)?,
+            redis_url: var("REDIS_URL", d.redis_url)?,
+            redis_key_prefix: var("ROSTER_REDIS_KEY_PREFIX", d.redis_key_prefix)?,
+            bcrypt_cost,
+            session_idle: Duration::from_secs(idle),
+            session_max_lifetime: Duration::from_secs(max),
+            api_rate_limit: Quota::per_minute(api_limit),
+            login_rate_limit: Quota::per_minute(login_limit),
         })
     }
 }

@@ -58,6 +58,10 @@ uuid_id!(
     /// A stored roster (one per successful job, then edited in place with a version).
     RosterId
 );
+uuid_id!(
+    /// A user account.
+    UserId
+);
 
 /// Where a job is in its life. Transitions: queued → running → succeeded | failed | cancelled, and
 /// running → queued when its worker hands it back or its lease expires.

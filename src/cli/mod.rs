@@ -5,6 +5,7 @@ mod bench_jobs;
 mod inspect;
 mod server;
 mod solve;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +55,9 @@ pub enum Command {
     Migrate,
     /// Consume HR absences (`hr.absences.v1`) into driver availability (also runs inside `serve`).
     ConsumeHr,
+    /// Manage user accounts (`roster user create --username U --role admin` makes the first admin).
+    #[command(subcommand)]
+    User(user::UserCommand),
 }
 
 /// Output format of a roster.
@@ -77,6 +81,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Worker(args) => server::worker(args),
         Command::Migrate => server::migrate(),
         Command::ConsumeHr => server::consume_hr(),
+        Command::User(command) => user::run(command),
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&model::formats::json::scenario_schema())?);
             Ok(ExitCode::SUCCESS)

@@ -1,13 +1,18 @@
-//! One test app per test: a fresh database on the local PostgreSQL, the app on port 0.
+//! One test app per test: a fresh database on the local PostgreSQL, the app on port 0, its own
+//! Redis key prefix on the local Redis, and a client logged in as an admin.
 
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use model::generate::{GeneratorParams, generate};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Client, Response};
 use serde_json::{Value, json};
 use service::app::Application;
-use service::config::Settings;
+use service::config::{Quota, Settings};
+use service::db::users::NewUser;
+use service::domain::UserId;
+use service::identity::{Identity, Password, PasswordHasher, Role, Secret, Username};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -32,7 +37,8 @@ pub async fn drop_database(name: &str) {
     }
 }
 
-/// Settings for tests: port 0, short leases, fast polling.
+/// Settings for tests: port 0, short leases, fast polling, the cheapest bcrypt, a Redis key prefix of
+/// its own (parallel tests never share sessions or limits) and limits no polling loop reaches.
 pub fn test_settings(database_url: &str) -> Settings {
     Settings {
         database_url: database_url.to_string(),
@@ -42,8 +48,31 @@ pub fn test_settings(database_url: &str) -> Settings {
         json_logs: false,
         // Events stay in the outbox: these tests have no broker (tests/events cover the relay).
         events: false,
+        redis_url: std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+        redis_key_prefix: format!("test:{}:", uuid::Uuid::new_v4().simple()),
+        bcrypt_cost: 4,
+        api_rate_limit: Quota::per_minute(100_000),
+        login_rate_limit: Quota::per_minute(10_000),
         ..Settings::default()
     }
+}
+
+/// The password of every user the helpers create.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A client that sends `token` as its bearer token.
+pub fn client_with(token: &str) -> Client {
+    let mut headers = HeaderMap::new();
+    headers.insert(AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {token}")).expect("header"));
+    Client::builder().default_headers(headers).build().expect("client")
+}
+
+/// A token for a session opened straight in Redis, for a user who need not exist in the database
+/// (for apps on a schema from before the users table).
+pub async fn mint_token(settings: &Settings, role: Role) -> String {
+    let identity = Identity::new(settings).expect("identity");
+    let (token, _) = identity.sessions.create(UserId::new(), &format!("minted-{role}"), role).await.expect("session");
+    token.expose().to_string()
 }
 
 /// A running app.
@@ -54,9 +83,13 @@ pub struct TestApp {
     pub pool: PgPool,
     /// Its URL, for extra workers.
     pub database_url: String,
-    /// HTTP client.
+    /// HTTP client, logged in as an admin.
     pub client: Client,
+    /// The app's settings (its Redis key prefix, limits).
+    pub settings: Settings,
     db_name: String,
+    /// Whether `stop` drops the database (not for a replica sharing another app's).
+    owns_database: bool,
     shutdown: CancellationToken,
     server: Option<JoinHandle<()>>,
 }
@@ -71,7 +104,16 @@ pub async fn spawn_app_with(workers: usize, tweak: impl FnOnce(&mut Settings)) -
     let (database_url, db_name) = fresh_database().await;
     let mut settings = test_settings(&database_url);
     tweak(&mut settings);
-    let app = Application::build(settings).await.expect("app builds");
+    let mut app = start(settings, workers, db_name, true).await;
+    app.create_user("admin", Role::Admin).await;
+    let token = app.login_token("admin").await;
+    app.client = client_with(&token);
+    app
+}
+
+/// Builds and runs the app on `settings`; the client is not logged in yet.
+async fn start(settings: Settings, workers: usize, db_name: String, owns_database: bool) -> TestApp {
+    let app = Application::build(settings.clone()).await.expect("app builds");
     let address = format!("http://{}", app.local_addr());
     let pool = app.pool().clone();
     let shutdown = CancellationToken::new();
@@ -79,7 +121,18 @@ pub async fn spawn_app_with(workers: usize, tweak: impl FnOnce(&mut Settings)) -
     let server = tokio::spawn(async move {
         app.run(workers, stop).await.expect("app runs");
     });
-    TestApp { address, pool, database_url, client: Client::new(), db_name, shutdown, server: Some(server) }
+    let database_url = settings.database_url.clone();
+    TestApp {
+        address,
+        pool,
+        database_url,
+        client: Client::new(),
+        settings,
+        db_name,
+        owns_database,
+        shutdown,
+        server: Some(server),
+    }
 }
 
 impl TestApp {
@@ -95,7 +148,46 @@ impl TestApp {
     pub async fn stop(mut self) {
         self.shutdown_server().await;
         self.pool.close().await;
-        drop_database(&self.db_name).await;
+        if self.owns_database {
+            drop_database(&self.db_name).await;
+        }
+    }
+
+    /// A second instance of this app (another replica): same database, same Redis and prefix, its
+    /// own port; its client shares this app's admin session. Stop it before this app.
+    pub async fn spawn_replica(&self) -> TestApp {
+        let mut replica = start(self.settings.clone(), 0, self.db_name.clone(), false).await;
+        replica.client = self.client.clone();
+        replica
+    }
+
+    /// Creates a user with [`PASSWORD`] straight in the database.
+    pub async fn create_user(&self, username: &str, role: Role) -> UserId {
+        let username = Username::parse(username).expect("username");
+        let password = Password::parse(Secret::new(PASSWORD.into())).expect("password");
+        let hash = PasswordHasher::new(self.settings.bcrypt_cost).hash(&password).await.expect("hash");
+        let new = NewUser { id: UserId::new(), username: &username, password_hash: &hash, role };
+        service::db::users::insert(&self.pool, &new).await.expect("insert user").id
+    }
+
+    /// POSTs a login.
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        let body = json!({"username": username, "password": password});
+        Client::new().post(self.url("/v1/auth/login")).json(&body).send().await.expect("request")
+    }
+
+    /// Logs `username` in with [`PASSWORD`] and returns the token.
+    pub async fn login_token(&self, username: &str) -> String {
+        let res = self.login(username, PASSWORD).await;
+        assert_eq!(res.status(), 200, "login: {}", res.text().await.unwrap_or_default());
+        res.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_string()
+    }
+
+    /// A client logged in as a new user with `role`.
+    pub async fn client_as(&self, role: Role) -> Client {
+        let username = format!("{role}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        self.create_user(&username, role).await;
+        client_with(&self.login_token(&username).await)
     }
 
     /// Full URL of `path`.

@@ -10,7 +10,9 @@ use sqlx::PgPool;
 use sqlx::migrate::Migrator;
 use tokio_util::sync::CancellationToken;
 
-use crate::helpers::{drop_database, fresh_database, small_scenario, test_settings};
+use service::identity::Role;
+
+use crate::helpers::{client_with, drop_database, fresh_database, mint_token, small_scenario, test_settings};
 
 /// The repository's migrations up to `version`.
 fn up_to(version: i64) -> Migrator {
@@ -49,11 +51,13 @@ async fn the_content_hash_column_becomes_not_null_in_three_steps_while_the_app_r
 
     let mut settings = test_settings(&url);
     settings.migrate_on_start = false;
+    let settings_for_token = settings.clone();
     let app = Application::build(settings).await.expect("app");
     let address = format!("http://{}", app.local_addr());
     let stop = CancellationToken::new();
     let server = tokio::spawn(app.run(0, stop.clone()));
-    let client = reqwest::Client::new();
+    // The users table comes with migration 5, so the session is opened in Redis directly.
+    let client = client_with(&mint_token(&settings_for_token, Role::Planner).await);
 
     // Step 1 (nullable column): old and new versions run side by side.
     upload(&client, &address).await;

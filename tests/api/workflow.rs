@@ -31,7 +31,6 @@ async fn patch(app: &TestApp, roster: &str, tag: &str, body: &Value) -> (u16, Va
         .client
         .patch(app.url(&format!("/v1/rosters/{roster}/assignments")))
         .header("if-match", tag)
-        .header("x-actor", "dispatcher-1")
         .json(body)
         .send()
         .await
@@ -116,7 +115,7 @@ async fn an_edit_that_breaks_the_rest_rule_is_refused_then_forced_with_a_reason_
     let trail: Value = app.get(&format!("/v1/rosters/{roster_id}/audit")).await.json().await.expect("json");
     let entry = &trail[0];
     assert_eq!(entry["action"], "forced_edit");
-    assert_eq!(entry["actor"], "dispatcher-1");
+    assert_eq!(entry["actor"], "admin", "the session user is the actor");
     assert_eq!(entry["reason"], "no relief driver; agreed with the union rep");
     app.stop().await;
 }

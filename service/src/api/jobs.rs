@@ -17,6 +17,7 @@ use crate::db;
 use crate::db::jobs::{JobFilter, JobRow, NewJob};
 use crate::domain::{JobId, JobOptions, JobStatus, RosterId, ScenarioId};
 use crate::events::emit;
+use crate::identity::Principal;
 
 pub mod events;
 
@@ -131,6 +132,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     ))]
 pub async fn submit(
     State(state): State<AppState>,
+    principal: Principal,
     headers: HeaderMap,
     ApiJson(body): ApiJson<SubmitJob>,
 ) -> Result<Response, ApiError> {
@@ -163,7 +165,7 @@ pub async fn submit(
         idempotency_key: key.as_deref(),
         request_hash: &request_hash,
         max_attempts: state.settings.max_attempts,
-        submitted_by: None,
+        submitted_by: Some(&principal.username),
     };
     let inserted = db::jobs::insert(&mut tx, &new).await?;
     let (id, replayed) = match (inserted, &key) {

@@ -1,7 +1,9 @@
 //! The HTTP API (DESIGN §5): one router per resource, one error type ([`problem::ApiError`]) that
 //! answers RFC 9457 problem documents, and the cross-cutting layers (request ids, tracing spans,
-//! metrics, body limit, timeout).
+//! metrics, body limit, timeout). Every `/v1` route passes [`auth::guard`]: session, rate limit,
+//! and the role × endpoint matrix of [`crate::identity::policy`].
 
+pub mod auth;
 pub mod extract;
 pub mod ical;
 pub mod jobs;
@@ -11,6 +13,7 @@ pub mod problem;
 pub mod reoptimize;
 pub mod rosters;
 pub mod scenarios;
+pub mod users;
 pub mod workflow;
 
 use std::sync::Arc;
@@ -29,6 +32,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
+use crate::identity::Identity;
 use problem::ApiError;
 
 /// What every handler can reach.
@@ -40,6 +44,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
+    /// Sessions, rate limits and password hashing.
+    pub identity: Identity,
 }
 
 /// The whole application: resources, operations endpoints and layers.
@@ -62,8 +68,13 @@ pub fn router(state: AppState) -> Router {
         .merge(workflow::router())
         .merge(reoptimize::router())
         .merge(ops::router())
+        .merge(auth::router())
+        .merge(users::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // Inside the trace layer (it records on the request span), after routing (it reads the
+        // matched route).
+        .layer(middleware::from_fn_with_state(state.clone(), auth::guard))
         .layer(DefaultBodyLimit::max(state.settings.body_limit))
         .layer(layers)
         .with_state(state)

@@ -1,9 +1,10 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations. A test keeps the committed
 //! copy (`service/openapi.json`) identical to it.
 
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
-use super::{jobs, problem, reoptimize, rosters, scenarios, workflow};
+use super::{auth, jobs, problem, reoptimize, rosters, scenarios, users, workflow};
 use crate::db;
 use crate::domain;
 
@@ -15,6 +16,7 @@ use crate::domain;
         jobs::submit, jobs::read, jobs::list, jobs::cancel, jobs::events::history, jobs::events::stream,
         rosters::read, rosters::export, rosters::cost_forecast,
         workflow::transition, workflow::edit, workflow::audit, reoptimize::reoptimize, reoptimize::diff,
+        auth::login, auth::logout, auth::me, users::create, users::list, users::read, users::update,
     ),
     components(schemas(
         problem::Problem, problem::FieldProblem, domain::JobStatus, domain::JobOptions,
@@ -25,10 +27,24 @@ use crate::domain;
         workflow::EditResult, workflow::ViolationView, db::audit::AuditRow,
         reoptimize::ReoptimizeRequest, reoptimize::AbsenceInput, reoptimize::PinInput, reoptimize::Window,
         reoptimize::RosterDiff, reoptimize::CellDiff,
+        auth::LoginRequest, auth::LoginResponse, crate::identity::Principal, crate::identity::Role,
+        users::UserView, users::CreateUser, users::UpdateUser,
     )),
-    tags((name = "scenarios"), (name = "jobs"), (name = "rosters"), (name = "workflow"))
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags((name = "scenarios"), (name = "jobs"), (name = "rosters"), (name = "workflow"), (name = "auth"), (name = "users"))
 )]
 struct ApiDoc;
+
+/// Declares the bearer scheme that every `/v1` route but login requires (see the README's matrix).
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let scheme = SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
+        doc.components.get_or_insert_with(Default::default).add_security_scheme("bearer", scheme);
+    }
+}
 
 /// The document.
 pub fn document() -> utoipa::openapi::OpenApi {

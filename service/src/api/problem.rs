@@ -204,6 +204,7 @@ impl From<sqlx::Error> for ApiError {
                 }
                 Some("jobs_scenario_id_fkey") => return ApiError::invalid("scenario_id", "no such scenario"),
                 Some("jobs_baseline_roster_fk") => return ApiError::invalid("baseline_roster_id", "no such roster"),
+                Some("users_username_unique") => return ApiError::conflict("the username is taken"),
                 Some(name) if db.is_unique_violation() => {
                     return ApiError::conflict(format!("conflicts with an existing record ({name})"));
                 }

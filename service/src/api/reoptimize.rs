@@ -25,6 +25,7 @@ use crate::db;
 use crate::db::jobs::NewJob;
 use crate::db::scenarios::NewScenario;
 use crate::domain::{JobId, JobOptions, RosterId, ScenarioId};
+use crate::identity::Principal;
 
 /// The re-optimization routes.
 pub fn router() -> Router<AppState> {
@@ -171,6 +172,7 @@ fn disrupted(
 pub async fn reoptimize(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    principal: Principal,
     ApiJson(req): ApiJson<ReoptimizeRequest>,
 ) -> Result<Response, ApiError> {
     req.options.solve_options().map_err(|i| ApiError::Invalid(vec![i.into()]))?;
@@ -192,7 +194,7 @@ pub async fn reoptimize(
         drivers: new_ix.drivers() as i32,
         days: new_ix.days() as i32,
         start_date: new_ix.scenario.horizon.start_date,
-        created_by: None,
+        created_by: Some(&principal.username),
     };
     let stored = db::scenarios::insert(&mut tx, &new).await?;
     let options = serde_json::to_value(req.options).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -206,7 +208,7 @@ pub async fn reoptimize(
         idempotency_key: None,
         request_hash: &hex::encode(Sha256::digest(&canonical)),
         max_attempts: state.settings.max_attempts,
-        submitted_by: None,
+        submitted_by: Some(&principal.username),
     };
     db::jobs::insert(&mut tx, &job).await?;
     crate::events::emit::job_changed(&mut tx, &state.settings.kafka.topics, job_id, None).await?;

@@ -17,6 +17,7 @@ use super::problem::{ApiError, Problem};
 use crate::db;
 use crate::db::scenarios::{NewScenario, ScenarioRow};
 use crate::domain::ScenarioId;
+use crate::identity::Principal;
 
 /// The scenario routes.
 pub fn router() -> Router<AppState> {
@@ -79,6 +80,7 @@ pub struct UploadParams {
     ))]
 pub async fn upload(
     State(state): State<AppState>,
+    principal: Principal,
     ApiQuery(params): ApiQuery<UploadParams>,
     req: Request,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -106,7 +108,7 @@ pub async fn upload(
         drivers: index.drivers() as i32,
         days: index.days() as i32,
         start_date: s.horizon.start_date,
-        created_by: None,
+        created_by: Some(&principal.username),
     };
     let mut conn = state.pool.acquire().await?;
     let row = db::scenarios::insert(&mut conn, &new).await?;

@@ -27,6 +27,7 @@ use crate::db::audit::{AuditRow, NewAudit};
 use crate::db::rosters::RosterRow;
 use crate::domain::RosterId;
 use crate::events::{EventMeta, emit};
+use crate::identity::Principal;
 
 /// The workflow routes.
 pub fn router() -> Router<AppState> {
@@ -34,11 +35,6 @@ pub fn router() -> Router<AppState> {
         .route("/v1/rosters/{id}/transitions", post(transition))
         .route("/v1/rosters/{id}/assignments", patch(edit))
         .route("/v1/rosters/{id}/audit", get(audit))
-}
-
-/// The actor recorded in the audit trail: the authenticated principal once identity is on.
-fn actor(headers: &HeaderMap) -> String {
-    headers.get("x-actor").and_then(|v| v.to_str().ok()).unwrap_or("anonymous").to_string()
 }
 
 fn parse_status(s: &str, field: &str) -> Result<RosterStatus, ApiError> {
@@ -122,6 +118,7 @@ pub struct WorkflowResult {
 pub async fn transition(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    principal: Principal,
     headers: HeaderMap,
     ApiJson(req): ApiJson<TransitionRequest>,
 ) -> Result<Response, ApiError> {
@@ -133,7 +130,7 @@ pub async fn transition(
     let mut life = RosterLifecycle { status: from, version: row.version as u32 };
     life.transition(to).map_err(conflict)?;
     let version = db::rosters::set_status(&mut tx, row.id, to.as_str()).await?;
-    let who = actor(&headers);
+    let who = principal.username.clone();
     let audit = NewAudit {
         roster_id: row.id,
         version,
@@ -268,6 +265,7 @@ pub(crate) async fn scenario_index(conn: &mut PgConnection, row: &RosterRow) -> 
 pub async fn edit(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    principal: Principal,
     headers: HeaderMap,
     ApiJson(req): ApiJson<EditRequest>,
 ) -> Result<Response, ApiError> {
@@ -320,7 +318,7 @@ pub async fn edit(
     let version = db::rosters::record_edit(&mut tx, row.id, &after, &cost_forecast(&ix, &grid)).await?;
     let cost_delta_cents = after.objective.total().cents() - before.objective.total().cents();
     let forced = req.force && !violations.is_empty();
-    let who = actor(&headers);
+    let who = principal.username.clone();
     let details = json!({ "changes": req.changes, "cost_delta_cents": cost_delta_cents, "violations": violations });
     let audit = NewAudit {
         roster_id: row.id,

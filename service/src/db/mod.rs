@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod progress;
 pub mod rosters;
 pub mod scenarios;
+pub mod users;
 
 use std::time::Duration;
 

@@ -90,7 +90,9 @@ impl Worker {
         let Some(job) = claimed else {
             return Ok(false);
         };
-        let span = tracing::info_span!("job", job_id = %job.id, attempt = job.attempts, worker = %self.id);
+        // `actor` carries the submitter's principal from the request into the job's logs.
+        let actor = job.submitted_by.as_deref().unwrap_or("");
+        let span = tracing::info_span!("job", job_id = %job.id, attempt = job.attempts, worker = %self.id, actor);
         let started = Instant::now();
         let end = solve_job::run(self, job, shutdown).instrument(span).await?;
         if let JobEnd::Finished(status) = end {
