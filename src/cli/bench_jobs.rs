@@ -16,7 +16,10 @@ use chrono::NaiveDate;
 use model::generate::{GeneratorParams, generate};
 use serde_json::{Value, json};
 use service::app::Application;
-use service::config::Settings;
+use service::config::{Quota, Settings};
+use service::db::users::NewUser;
+use service::domain::UserId;
+use service::identity::{Password, PasswordHasher, Role, Secret, Username};
 use sqlx::{Connection, Executor, PgConnection};
 use tokio_util::sync::CancellationToken;
 
@@ -57,13 +60,22 @@ async fn measure(b: &JobsBench, database_url: &str) -> anyhow::Result<ExitCode> 
         database_url: database_url.to_string(),
         listen: "127.0.0.1:0".parse()?,
         poll_interval: Duration::from_millis(50),
+        // The load generator is one principal; the limiter still runs on every request, but must
+        // not refuse: this measures latency, not the limit.
+        api_rate_limit: Quota::per_minute(100_000_000),
+        redis_key_prefix: format!("bench:{}:", uuid::Uuid::new_v4().simple()),
+        // Events stay in the outbox: the benchmark measures the API and the workers, not Kafka.
+        events: false,
         ..Settings::default()
     };
+    let cost = settings.bcrypt_cost;
     let app = Application::build(settings).await?;
     let base = format!("http://{}", app.local_addr());
+    let pool = app.pool().clone();
     let stop = CancellationToken::new();
     let server = tokio::spawn(app.run(b.workers, stop.clone()));
-    let client = reqwest::Client::new();
+    let token = bench_user(&pool, cost, &base).await?;
+    let client = authorized_client(&token)?;
 
     let params = GeneratorParams {
         drivers: b.drivers,
@@ -78,6 +90,7 @@ async fn measure(b: &JobsBench, database_url: &str) -> anyhow::Result<ExitCode> 
 
     // The second process: API reads while the workers solve.
     let load = Command::new(std::env::current_exe()?)
+        .env("ROSTER_TOKEN", &token)
         .args(["bench", "api-load", "--url", &base, "--seconds", &b.load_secs.to_string()])
         .args(["--concurrency", &b.concurrency.to_string()])
         .stdout(Stdio::piped())
@@ -118,11 +131,39 @@ async fn measure(b: &JobsBench, database_url: &str) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs the load generator against `url` for `seconds`, printing one summary line.
+/// A planner for the benchmark, logged in: the bearer token.
+async fn bench_user(pool: &sqlx::PgPool, cost: u32, base: &str) -> anyhow::Result<String> {
+    let password = format!("bench-{}", uuid::Uuid::new_v4().simple());
+    let hash = PasswordHasher::new(cost).hash(&Password::parse(Secret::new(password.clone()))?).await?;
+    let username = Username::parse("bench-planner")?;
+    let new = NewUser { id: UserId::new(), username: &username, password_hash: &hash, role: Role::Planner };
+    service::db::users::insert(pool, &new).await?;
+    // The server task may not be accepting yet: retry the login briefly.
+    let body = json!({"username": "bench-planner", "password": password});
+    for _ in 0..100 {
+        if let Ok(res) = reqwest::Client::new().post(format!("{base}/v1/auth/login")).json(&body).send().await {
+            let v: Value = res.json().await?;
+            return v["token"].as_str().map(str::to_owned).context("login answered no token");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    anyhow::bail!("the server did not answer the login")
+}
+
+/// A client sending `Authorization: Bearer <token>`.
+fn authorized_client(token: &str) -> anyhow::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse()?);
+    Ok(reqwest::Client::builder().default_headers(headers).build()?)
+}
+
+/// Runs the load generator against `url` for `seconds`, printing one summary line. The bearer
+/// token comes from `ROSTER_TOKEN` (tokens never go on a command line, where `ps` shows them).
 pub fn run_load(url: &str, seconds: u64, concurrency: usize) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async {
-        let client = reqwest::Client::new();
+        let token = std::env::var("ROSTER_TOKEN").context("ROSTER_TOKEN: a bearer token for the API")?;
+        let client = authorized_client(&token)?;
         let deadline = Instant::now() + Duration::from_secs(seconds);
         let errors = Arc::new(AtomicUsize::new(0));
         let tasks: Vec<_> = (0..concurrency.max(1))
