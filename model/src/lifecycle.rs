@@ -73,6 +73,15 @@ impl RosterStatus {
     }
 }
 
+impl std::str::FromStr for RosterStatus {
+    type Err = String;
+
+    /// Parses the lower-case name ([`RosterStatus::as_str`]).
+    fn from_str(s: &str) -> Result<RosterStatus, String> {
+        RosterStatus::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| format!("unknown roster status {s:?}"))
+    }
+}
+
 impl fmt::Display for RosterStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -148,6 +157,14 @@ impl RosterLifecycle {
 mod tests {
     use super::RosterStatus::*;
     use super::*;
+
+    #[test]
+    fn status_names_round_trip_and_unknown_names_are_refused() {
+        for status in RosterStatus::ALL {
+            assert_eq!(status.as_str().parse::<RosterStatus>(), Ok(status));
+        }
+        assert!("archived".parse::<RosterStatus>().unwrap_err().contains("archived"));
+    }
 
     #[test]
     fn the_happy_path_reaches_superseded_and_counts_versions() {

@@ -5,6 +5,8 @@
 //! pinned to the current roster and the current roster as baseline, so each changed cell costs the
 //! change penalty: the solver repairs the disruption with as few changes as it can.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -96,7 +98,7 @@ fn disrupted(
 ) -> Result<model::Scenario, ApiError> {
     let mut s = ix.scenario.clone();
     let mut problems = Vec::new();
-    let driver = |id: &str| ix.scenario.drivers.iter().position(|d| d.id.as_str() == id);
+    let driver = |id: &str| ix.driver_idx(&DriverId(id.to_string())).map(|d| d.0);
     if req.window.from_day >= ix.days() {
         problems.push(FieldProblem {
             path: "window.from_day".into(),
@@ -261,59 +263,26 @@ pub async fn diff(State(state): State<AppState>, Path(id): Path<String>) -> Resu
         .await?
         .ok_or(ApiError::NotFound { what: "parent of roster", id: id.clone() })?;
     let mut conn = state.pool.acquire().await?;
-    let mut after = db::rosters::assignments(&mut conn, row.id).await?;
-    let mut before = db::rosters::assignments(&mut conn, parent).await?;
-    let key = |a: &db::rosters::AssignmentRow| (a.driver_id.clone(), a.day);
-    after.sort_by_key(key);
-    before.sort_by_key(key);
-    let mut cells = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    // Merge the two sorted lists of worked cells.
-    while i < before.len() || j < after.len() {
-        let (b, a) = (before.get(i), after.get(j));
-        match (b, a) {
-            (Some(b), Some(a)) if key(b) == key(a) => {
-                if b.shift_id != a.shift_id {
-                    cells.push(CellDiff {
-                        driver_id: a.driver_id.clone(),
-                        day: a.day,
-                        before: Some(b.shift_id.clone()),
-                        after: Some(a.shift_id.clone()),
-                    });
-                }
-                i += 1;
-                j += 1;
+    let cells_of = |rows: Vec<db::rosters::AssignmentRow>| -> BTreeMap<(String, i32), String> {
+        rows.into_iter().map(|a| ((a.driver_id, a.day), a.shift_id)).collect()
+    };
+    let after = cells_of(db::rosters::assignments(&mut conn, row.id).await?);
+    let before = cells_of(db::rosters::assignments(&mut conn, parent).await?);
+    // Worked cells of either roster, in (driver, day) order; a cell absent from one is a day off.
+    let keys: BTreeSet<&(String, i32)> = before.keys().chain(after.keys()).collect();
+    let cells: Vec<CellDiff> = keys
+        .into_iter()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .map(|(driver_id, day)| {
+            let key = (driver_id.clone(), *day);
+            CellDiff {
+                driver_id: driver_id.clone(),
+                day: *day,
+                before: before.get(&key).cloned(),
+                after: after.get(&key).cloned(),
             }
-            (Some(b), Some(a)) if key(b) < key(a) => {
-                cells.push(CellDiff {
-                    driver_id: b.driver_id.clone(),
-                    day: b.day,
-                    before: Some(b.shift_id.clone()),
-                    after: None,
-                });
-                i += 1;
-            }
-            (Some(b), None) => {
-                cells.push(CellDiff {
-                    driver_id: b.driver_id.clone(),
-                    day: b.day,
-                    before: Some(b.shift_id.clone()),
-                    after: None,
-                });
-                i += 1;
-            }
-            (_, Some(a)) => {
-                cells.push(CellDiff {
-                    driver_id: a.driver_id.clone(),
-                    day: a.day,
-                    before: None,
-                    after: Some(a.shift_id.clone()),
-                });
-                j += 1;
-            }
-            (None, None) => break,
-        }
-    }
+        })
+        .collect();
     let mut drivers: Vec<String> = cells.iter().map(|c| c.driver_id.clone()).collect();
     drivers.dedup();
     let mut days: Vec<i32> = cells.iter().map(|c| c.day).collect();

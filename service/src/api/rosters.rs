@@ -68,7 +68,12 @@ pub struct RosterView {
 
 /// The entity tag of a roster version: strong, changes with every edit and transition.
 pub fn etag(r: &RosterRow) -> String {
-    format!("\"{}.{}\"", r.id.0.simple(), r.version)
+    etag_of(r.id, r.version)
+}
+
+/// The entity tag of `version` of roster `id`.
+pub fn etag_of(id: RosterId, version: i32) -> String {
+    format!("\"{}.{}\"", id.0.simple(), version)
 }
 
 pub(crate) async fn load(state: &AppState, raw: &str) -> Result<RosterRow, ApiError> {
@@ -172,7 +177,7 @@ pub async fn export(
         }
         _ => {
             let driver = p.driver.as_deref().ok_or_else(|| ApiError::invalid("driver", "required for ics"))?;
-            if !ix.scenario.drivers.iter().any(|d| d.id.as_str() == driver) {
+            if ix.driver_idx(&model::DriverId(driver.to_string())).is_none() {
                 return Err(ApiError::invalid("driver", format!("no driver {driver:?} in this roster")));
             }
             (

@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use model::evaluate::evaluate;
 use model::lifecycle::{RosterLifecycle, RosterStatus, TransitionError};
 use model::overtime::cost_forecast;
-use model::{DriverIdx, Scenario, ScenarioIndex, ShiftIdx};
+use model::{DriverId, DriverIdx, Scenario, ScenarioIndex, ShiftIdx, ShiftTypeId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgConnection;
@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 use super::AppState;
 use super::extract::{ApiJson, path_id};
 use super::problem::{ApiError, FieldProblem, Problem};
-use super::rosters::etag;
+use super::rosters::{etag, etag_of};
 use crate::db;
 use crate::db::audit::{AuditRow, NewAudit};
 use crate::db::rosters::RosterRow;
@@ -38,10 +38,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn parse_status(s: &str, field: &str) -> Result<RosterStatus, ApiError> {
-    RosterStatus::ALL
-        .into_iter()
-        .find(|x| x.as_str() == s)
-        .ok_or_else(|| ApiError::invalid(field, format!("unknown roster status {s:?}")))
+    s.parse().map_err(|e: String| ApiError::invalid(field, e))
 }
 
 /// Checks `If-Match` (when `required`, its absence is a 428).
@@ -77,8 +74,8 @@ async fn locked(conn: &mut PgConnection, raw: &str) -> Result<RosterRow, ApiErro
     db::rosters::lock(conn, id).await?.ok_or(ApiError::NotFound { what: "roster", id: raw.to_string() })
 }
 
-fn with_etag(version_row: &RosterRow, version: i32, body: impl Serialize) -> Response {
-    let tag = format!("\"{}.{}\"", version_row.id.0.simple(), version);
+fn with_etag(row: &RosterRow, version: i32, body: impl Serialize) -> Response {
+    let tag = etag_of(row.id, version);
     let mut res = Json(body).into_response();
     if let Ok(v) = HeaderValue::from_str(&tag) {
         res.headers_mut().insert(header::ETAG, v);
@@ -218,10 +215,10 @@ fn resolve(ix: &ScenarioIndex, changes: &[CellChange]) -> Result<Vec<(DriverIdx,
         return Err(ApiError::invalid("changes", "at least one change is required"));
     }
     for (i, c) in changes.iter().enumerate() {
-        let driver = ix.scenario.drivers.iter().position(|d| d.id.as_str() == c.driver_id);
+        let driver = ix.driver_idx(&DriverId(c.driver_id.clone()));
         let shift = match &c.shift_id {
             None => Some(None),
-            Some(s) => ix.scenario.shift_types.iter().position(|t| t.id.as_str() == s).map(|p| Some(ShiftIdx(p))),
+            Some(s) => ix.shift_idx(&ShiftTypeId(s.clone())).map(Some),
         };
         if driver.is_none() {
             problems.push(FieldProblem { path: format!("changes[{i}].driver_id"), message: "no such driver".into() });
@@ -235,7 +232,7 @@ fn resolve(ix: &ScenarioIndex, changes: &[CellChange]) -> Result<Vec<(DriverIdx,
                 .push(FieldProblem { path: format!("changes[{i}].shift_id"), message: "no such shift type".into() });
         }
         if let (Some(d), Some(s)) = (driver, shift) {
-            cells.push((DriverIdx(d), c.day as usize, s));
+            cells.push((d, c.day as usize, s));
         }
     }
     if !problems.is_empty() {
@@ -285,7 +282,6 @@ pub async fn edit(
 
     let roster = crate::worker::roster_from_rows(&ix, db::rosters::assignments(&mut tx, row.id).await?);
     let (mut grid, _) = roster.to_grid(&ix).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let before = evaluate(&ix, &grid);
     for &(d, t, s) in &cells {
         grid.set(d, t, s);
     }
@@ -316,7 +312,9 @@ pub async fn edit(
         .collect();
     db::rosters::replace_cells(&mut tx, row.id, &keys, &worked).await?;
     let version = db::rosters::record_edit(&mut tx, row.id, &after, &cost_forecast(&ix, &grid)).await?;
-    let cost_delta_cents = after.objective.total().cents() - before.objective.total().cents();
+    // `objective_cents` is the evaluator's total of the stored roster (written with every insert and
+    // edit), so the delta needs no second evaluation.
+    let cost_delta_cents = after.objective.total().cents() - row.objective_cents;
     let forced = req.force && !violations.is_empty();
     let who = principal.username.clone();
     let details = json!({ "changes": req.changes, "cost_delta_cents": cost_delta_cents, "violations": violations });

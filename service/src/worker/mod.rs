@@ -20,7 +20,7 @@ use crate::db;
 use crate::domain::JobStatus;
 use crate::events::emit;
 
-pub use persist::{load_roster, roster_from_rows, rows_to_roster};
+pub use persist::roster_from_rows;
 pub use solve_job::JobEnd;
 
 /// A solver worker.

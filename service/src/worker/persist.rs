@@ -70,7 +70,7 @@ pub(super) async fn fail(worker: &Worker, job: &Claimed, reason: &str) -> Result
 }
 
 /// A stored roster in the exchange form, `None` when it does not exist.
-pub async fn load_roster(pool: &PgPool, id: RosterId) -> Result<Option<Roster>, sqlx::Error> {
+pub(super) async fn load_roster(pool: &PgPool, id: RosterId) -> Result<Option<Roster>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
     let start: Option<NaiveDate> = sqlx::query_scalar(
         "SELECT s.start_date FROM rosters r JOIN scenarios s ON s.id = r.scenario_id WHERE r.id = $1",
@@ -84,7 +84,7 @@ pub async fn load_roster(pool: &PgPool, id: RosterId) -> Result<Option<Roster>, 
 }
 
 /// The exchange form of stored assignment rows.
-pub fn rows_to_roster(start_date: NaiveDate, rows: Vec<AssignmentRow>) -> Roster {
+fn rows_to_roster(start_date: NaiveDate, rows: Vec<AssignmentRow>) -> Roster {
     let assignments = rows
         .into_iter()
         .map(|a| Assignment {
