@@ -23,7 +23,7 @@ fn benches(c: &mut Criterion) {
     let grid = construct(&ix);
     let mut g = c.benchmark_group("metro-large");
     g.sample_size(10);
-    g.bench_function("build MILP", |b| b.iter(|| RosterModel::build(&ix, false, None)));
+    g.bench_function("build MILP", |b| b.iter(|| RosterModel::build(&ix, false)));
     g.bench_function("constructive heuristic", |b| b.iter(|| construct(&ix)));
     g.bench_function("evaluator", |b| b.iter(|| model::evaluate(&ix, &grid)));
     g.bench_function("overtime calculator", |b| b.iter(|| model::overtime::cost_forecast(&ix, &grid)));

@@ -59,7 +59,7 @@ impl fmt::Display for Diagnosis {
 
 /// Solves the elastic model of `ix` and names the rows that need slack.
 pub fn diagnose(ix: &ScenarioIndex, cfg: &RunConfig<'_>) -> Result<Diagnosis, SolverError> {
-    let mut m = RosterModel::build(ix, true, None);
+    let mut m = RosterModel::build(ix, true);
     let slacks = m.slacks.take().unwrap_or_default();
     for (v, _, tag) in &slacks {
         let weight = if tag.rule == RuleCode::R5 { 1.0 / 60.0 } else { 1.0 };

@@ -71,8 +71,9 @@ pub struct RunConfig<'a> {
     pub phase: Phase,
     /// Cancellation.
     pub cancel: &'a CancelToken,
-    /// Stop at this time since `started` if an incumbent exists by then; without one, go on until
-    /// `time_limit` (so a hard model still gets the whole budget to find a first roster).
+    /// Stop at this time since `started` if an incumbent and a dual bound exist by then; without
+    /// them, go on until `time_limit` (so a hard model still gets the whole budget to find a first
+    /// roster, and a result its bound).
     pub soft_deadline: Option<Duration>,
 }
 
@@ -124,13 +125,38 @@ unsafe extern "C" fn on_highs_event(
         || kind == highs_sys::kHighsCallbackIpmInterrupt;
     // SAFETY (deref of `out`): non-null checked; HiGHS owns it for the duration of the call.
     let has_incumbent = !out.is_null() && unsafe { (*out).mip_primal_bound }.abs() < 1e30;
+    // SAFETY: as above.
+    let has_bound = !out.is_null() && unsafe { (*out).mip_dual_bound }.abs() < 1e30;
+    // The soft deadline waits for a roster and a dual bound (the root relaxation at least), so every
+    // result that reaches it has a gap.
     let past_soft = state.soft_deadline.is_some_and(|d| state.started.elapsed() >= d)
         && kind == highs_sys::kHighsCallbackMipInterrupt
-        && has_incumbent;
+        && has_incumbent
+        && has_bound;
     if interrupt_kind && (state.cancel.is_cancelled() || past_soft) && !data_in.is_null() {
         // SAFETY: non-null, owned by HiGHS for the duration of the call.
         unsafe { (*data_in).user_interrupt = 1 };
     }
+}
+
+thread_local! {
+    /// Threads of the HiGHS task scheduler of this thread, once one has been started.
+    static SCHEDULER_THREADS: std::cell::Cell<Option<i32>> = const { std::cell::Cell::new(None) };
+}
+
+/// HiGHS keeps one task scheduler per calling thread, sized by the first solve that thread ran,
+/// and refuses (with a bare error status) a later solve asking for another thread count. A worker
+/// thread runs solves with different `threads` settings one after the other, so the scheduler is
+/// reset whenever the count changes. Safe because solves on one thread never overlap.
+fn use_scheduler_threads(threads: i32) {
+    SCHEDULER_THREADS.with(|current| {
+        if current.get().is_some_and(|t| t != threads) {
+            // SAFETY: no HiGHS solve runs on this thread now (this function runs before one
+            // starts, and solves on one thread are sequential); blocking waits for the old workers.
+            unsafe { highs_sys::Highs_resetGlobalScheduler(1) };
+        }
+        current.set(Some(threads));
+    });
 }
 
 /// Solves `model` on HiGHS.
@@ -148,6 +174,7 @@ pub fn run(
         problem.add_constraint(row);
     }
     let mut m = problem.try_into_inner().map_err(|e| SolverError::Highs(e.to_string()))?;
+    use_scheduler_threads(cfg.threads as i32);
     let secs = cfg.time_limit.as_secs_f64().max(0.01);
     fn bad(k: &'static str) -> impl Fn(highs::TrySetOptionError) -> SolverError {
         move |e| SolverError::Highs(format!("option {k}: {e:?}"))

@@ -99,11 +99,18 @@ pub fn improve(
             .map(|(_, keep, seed)| solve_neighbourhood(ix, &best, keep, *seed, sub_limit, cfg.started, cancel))
             .collect();
         let mut improved_by = None;
+        let round_start = best.grid.clone();
         for (i, r) in results.into_iter().enumerate() {
             let (cand, hit_limit) = r?;
             // Adapt the size: shrink when a sub-MILP runs out of time, grow when it finishes.
             let size = &mut free_cells[hoods[i].0 as usize];
             *size = if hit_limit { (*size * 3 / 4).max(20) } else { (*size * 5 / 4 + 1).min(cells) };
+            // After a first improvement this round, a later one is tried on top of it: its changes
+            // (against the round's start) applied to the new best, kept if still legal and better.
+            let cand = match cand {
+                Some(c) if improved_by.is_some() => combine(ix, &round_start, &best, &c),
+                other => other,
+            };
             if let Some(c) = cand
                 && c.eval.objective.total() < best.eval.objective.total()
             {
@@ -152,7 +159,7 @@ fn solve_neighbourhood(
     started: Instant,
     cancel: &CancelToken,
 ) -> Result<(Option<Incumbent>, bool), SolverError> {
-    let mut m = RosterModel::build(ix, false, Some(Fixing { grid: &best.grid, keep }));
+    let mut m = RosterModel::build_neighbourhood(ix, Fixing { grid: &best.grid, keep });
     let start = Some(m.start_from_grid(&best.grid));
     let cfg = RunConfig {
         time_limit: limit,
@@ -171,12 +178,33 @@ fn solve_neighbourhood(
     let out = run(&mut m, &cfg, &quiet)?;
     let hit_limit = out.status == RunStatus::Feasible;
     let Some(cols) = out.columns else { return Ok((None, hit_limit)) };
-    let grid = m.grid_from_columns(&cols);
+    let mut grid = best.grid.clone();
+    m.apply_columns(&mut grid, &cols);
     let eval = evaluate(ix, &grid);
     if let Some(e) = SolverError::if_invalid(&eval) {
         return Err(e);
     }
     Ok((Some(Incumbent { grid, eval, found: started.elapsed() }), hit_limit))
+}
+
+/// `best` with the cells `cand` changed against `base`, if the evaluator accepts the result.
+fn combine(ix: &ScenarioIndex, base: &RosterGrid, best: &Incumbent, cand: &Incumbent) -> Option<Incumbent> {
+    let mut grid = best.grid.clone();
+    let mut changed = false;
+    for d in (0..ix.drivers()).map(DriverIdx) {
+        for t in 0..ix.days() {
+            let v = cand.grid.get(d, t);
+            if v != base.get(d, t) {
+                grid.set(d, t, v);
+                changed = true;
+            }
+        }
+    }
+    if !changed {
+        return None;
+    }
+    let eval = evaluate(ix, &grid);
+    eval.is_feasible().then(|| Incumbent { grid, eval, found: cand.found })
 }
 
 /// Picks an index with probability proportional to `weights` (all ≥ 0; uniform if they sum to 0).

@@ -141,7 +141,7 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
             }
         }
     }
-    let mut model = RosterModel::build(ix, false, None);
+    let mut model = RosterModel::build(ix, false);
     let size = ModelSize { columns: model.columns(), rows: model.rows() };
     let start = best.as_ref().map(|(g, _, _)| model.start_from_grid(g));
     let cfg = RunConfig {

@@ -37,3 +37,18 @@ fn instance1_is_solved_to_its_published_optimum_607() {
     assert!(!incumbents.is_empty());
     assert!(incumbents.windows(2).all(|w| w[1] <= w[0] + 1e-6), "{incumbents:?}");
 }
+
+#[test]
+fn solves_with_different_thread_counts_follow_each_other_on_one_thread() {
+    // A service worker thread runs jobs with whatever `threads` each asks for; HiGHS sizes a
+    // per-thread scheduler on the first solve and would refuse the next with an error status.
+    let ix = instance(1);
+    let cancel = CancelToken::new();
+    let quiet = |_: &Progress| {};
+    for threads in [2, 1, 2] {
+        let opts = SolveOptions { time_limit: Duration::from_secs(60), threads, ..SolveOptions::default() };
+        let res = solve(&ix, &opts, SolveHooks { progress: &quiet, cancel: &cancel, initial: None })
+            .unwrap_or_else(|e| panic!("solve with {threads} threads: {e}"));
+        assert_eq!(res.objective().expect("objective").cents(), 607, "{threads} threads");
+    }
+}

@@ -17,7 +17,7 @@
 pub mod objective;
 pub mod rules;
 
-use good_lp::{Constraint, Expression, ProblemVariables, Variable, variable};
+use good_lp::{Constraint, Expression, IntoAffineExpression, ProblemVariables, Variable, variable};
 use model::{DayIndex, DriverIdx, RosterGrid, RuleCode, ScenarioIndex, ShiftIdx};
 
 /// Which hard rule (and where) a row enforces; used by the diagnosis.
@@ -31,8 +31,8 @@ pub struct RowTag {
     pub day: Option<DayIndex>,
 }
 
-/// Cells held at a given value while the rest is optimized (large neighbourhood search, re-planning):
-/// `keep[d][t]` true means the cell keeps its value in `grid`.
+/// Cells held at a given value while the rest is optimized (large neighbourhood search):
+/// `keep[d * days + t]` true means the cell keeps its value in `grid`.
 #[derive(Debug, Clone, Copy)]
 pub struct Fixing<'a> {
     /// The values to keep.
@@ -68,14 +68,79 @@ pub struct RosterModel<'a> {
     pub(crate) aux: Vec<(usize, Aux)>,
     /// Elastic mode: slack variables of hard rows, with their column and tag.
     pub(crate) slacks: Option<Vec<(Variable, usize, RowTag)>>,
+    /// Neighbourhood models: per cell `d * days + t`, `Some(value)` when the cell is kept at
+    /// `value`. A kept cell has no variable; it enters every row and term as a constant. Empty for
+    /// other models.
+    pub(crate) kept: Vec<Option<Option<ShiftIdx>>>,
 }
 
 impl<'a> RosterModel<'a> {
-    /// Builds the full model. With `fixing`, kept cells are fixed by their variable bounds.
-    pub fn build(ix: &'a ScenarioIndex, elastic: bool, fixing: Option<Fixing<'_>>) -> RosterModel<'a> {
+    /// Builds the full model.
+    pub fn build(ix: &'a ScenarioIndex, elastic: bool) -> RosterModel<'a> {
         let mut m = RosterModel::empty(ix, elastic, vec![true; ix.drivers()], None);
-        m.build_rows(elastic, fixing);
+        m.build_rows(elastic);
         m
+    }
+
+    /// The model of a neighbourhood: only the cells `fixing` frees get variables. Drivers with no
+    /// free cell are left out (their shifts are a constant part of the cover), and the kept cells of
+    /// the others enter their rows as constants, so the model's size follows the neighbourhood, not
+    /// the scenario (a few drivers of a 150 × 364 × 32 instance are a few thousand columns).
+    /// Fairness spreads are left out (they need every driver); the evaluator prices the result.
+    pub fn build_neighbourhood(ix: &'a ScenarioIndex, fixing: Fixing<'_>) -> RosterModel<'a> {
+        let days = ix.days();
+        let free: Vec<bool> =
+            (0..ix.drivers()).map(|d| fixing.keep[d * days..(d + 1) * days].contains(&false)).collect();
+        let mut cover = ndarray::Array2::<u32>::zeros((days, ix.shifts()));
+        let mut kept = vec![None; ix.drivers() * days];
+        for d in (0..ix.drivers()).map(DriverIdx) {
+            for t in (0..days).filter(|t| fixing.keep[d.0 * days + t]) {
+                let s = fixing.grid.get(d, t);
+                kept[d.0 * days + t] = Some(s);
+                if let Some(s) = s {
+                    cover[[t, s.0]] += 1;
+                }
+            }
+        }
+        let mut m = RosterModel::empty(ix, false, free, Some(cover));
+        m.kept = kept;
+        m.build_rows(false);
+        m.constant += m.excluded_drivers_cost(fixing.grid);
+        m
+    }
+
+    /// The cost terms of the drivers a neighbourhood model leaves out, which their kept cells fix:
+    /// requests, premiums, overtime and baseline changes, priced as the evaluator prices them (so
+    /// the model's objective is the roster's total but for fairness spreads).
+    fn excluded_drivers_cost(&self, grid: &RosterGrid) -> f64 {
+        let ix = self.ix;
+        let out = |d: &DriverIdx| !self.free[d.0];
+        let w = &ix.scenario.weights;
+        let mut cents = 0i64;
+        for r in ix.on_requests.iter().filter(|r| out(&r.driver)) {
+            if grid.get(r.driver, r.day) != Some(r.shift) {
+                cents += r.weight.cents();
+            }
+        }
+        for r in ix.off_requests.iter().filter(|r| out(&r.driver)) {
+            if grid.get(r.driver, r.day).is_some_and(|k| r.shift.is_none_or(|want| want == k)) {
+                cents += r.weight.cents();
+            }
+        }
+        for d in (0..ix.drivers()).map(DriverIdx).filter(out) {
+            if w.premiums {
+                cents +=
+                    (0..ix.days()).filter_map(|t| grid.get(d, t).map(|s| ix.premium_pay(d, t, s).cents())).sum::<i64>();
+            }
+            if w.overtime {
+                cents += model::overtime::driver_pay(ix, grid, d).total.overtime_pay.cents();
+            }
+            if let Some(base) = &ix.baseline {
+                let changed = (0..ix.days()).filter(|t| grid.get(d, *t) != base.get(d, *t)).count();
+                cents += w.change.cents() * changed as i64;
+            }
+        }
+        cents as f64
     }
 
     /// A model of the drivers in `free` only; every other driver's shifts are given by
@@ -87,7 +152,7 @@ impl<'a> RosterModel<'a> {
         fixed_cover: ndarray::Array2<u32>,
     ) -> RosterModel<'a> {
         let mut m = RosterModel::empty(ix, false, free, Some(fixed_cover));
-        m.build_rows(false, None);
+        m.build_rows(false);
         m
     }
 
@@ -112,12 +177,13 @@ impl<'a> RosterModel<'a> {
             aux: Vec::new(),
             free,
             fixed_cover,
+            kept: Vec::new(),
         }
     }
 
-    fn build_rows(&mut self, elastic: bool, fixing: Option<Fixing<'_>>) {
+    fn build_rows(&mut self, elastic: bool) {
         let m = self;
-        m.create_assignment_variables(elastic, fixing);
+        m.create_assignment_variables(elastic);
         m.r1_one_shift_per_day();
         m.r2_rest_and_successions();
         m.r3_max_shifts_per_type();
@@ -162,25 +228,57 @@ impl<'a> RosterModel<'a> {
             .map(|(s, c)| (ShiftIdx(s), *c))
     }
 
-    /// `w[d, t] = Σ_s x[d, t, s]`: 1 when driver `d` works on day `t`.
+    /// `Some(value)` when cell `(d, t)` is kept at `value` (neighbourhood models only).
+    pub(crate) fn kept(&self, d: DriverIdx, t: DayIndex) -> Option<Option<ShiftIdx>> {
+        self.kept.get(d.0 * self.ix.days() + t).copied().flatten()
+    }
+
+    /// The shift a kept cell works, if it is kept and worked.
+    pub(crate) fn kept_shift(&self, d: DriverIdx, t: DayIndex) -> Option<ShiftIdx> {
+        self.kept(d, t).flatten()
+    }
+
+    /// `w[d, t] = Σ_s x[d, t, s]`: 1 when driver `d` works on day `t` (a constant 1 on a kept
+    /// worked cell).
     pub(crate) fn works(&self, d: DriverIdx, t: DayIndex) -> Expression {
         let mut e = Expression::with_capacity(self.ix.shifts());
         for (_, v) in self.day_vars(d, t) {
             e.add_mul(1.0, v);
         }
+        if self.kept_shift(d, t).is_some() {
+            e += 1.0;
+        }
         e
     }
 
-    /// Whether driver `d` has any variable on day `t`.
+    /// Minutes driver `d` works on day `t` as an expression, and the most it can be.
+    pub(crate) fn day_minutes(&self, d: DriverIdx, t: DayIndex) -> (Expression, i64) {
+        let mut e = Expression::default();
+        let mut most = 0;
+        for (s, v) in self.day_vars(d, t) {
+            let len = self.ix.duration[s.0].get();
+            e.add_mul(len as f64, v);
+            most = most.max(len);
+        }
+        if let Some(s) = self.kept_shift(d, t) {
+            let len = self.ix.duration[s.0].get();
+            e += len as f64;
+            most = len;
+        }
+        (e, most)
+    }
+
+    /// Whether driver `d` may work on day `t`: it has a variable there, or the cell is kept worked.
     pub(crate) fn may_work(&self, d: DriverIdx, t: DayIndex) -> bool {
-        self.day_vars(d, t).next().is_some()
+        self.day_vars(d, t).next().is_some() || self.kept_shift(d, t).is_some()
     }
 
     /// Creates `x[d, t, s]` for every cell driver `d` may work: qualified and depot (R4), type
     /// allowed (R3 maximum above 0), available (R10) and compatible with a pin on that day (R11).
     /// A pinned shift always gets its variable, even on a forbidden cell, so that the conflict is
     /// visible to the diagnosis instead of silently disappearing.
-    fn create_assignment_variables(&mut self, elastic: bool, fixing: Option<Fixing<'_>>) {
+    /// Kept cells of a neighbourhood model get no variable.
+    fn create_assignment_variables(&mut self, elastic: bool) {
         let free = self.free.clone();
         let ix = self.ix;
         let mut pin_of = vec![None; ix.drivers() * ix.days()];
@@ -190,7 +288,9 @@ impl<'a> RosterModel<'a> {
         for d in (0..ix.drivers()).map(DriverIdx).filter(|d| free[d.0]) {
             for t in 0..ix.days() {
                 let pin = pin_of[d.0 * ix.days() + t];
-                let kept = fixing.filter(|f| f.keep[d.0 * ix.days() + t]).map(|f| f.grid.get(d, t));
+                if self.kept(d, t).is_some() {
+                    continue;
+                }
                 for s in (0..ix.shifts()).map(ShiftIdx) {
                     let wanted = match pin {
                         Some(Some(p)) => p == s || (elastic && ix.can_work(d, t, s)),
@@ -200,16 +300,9 @@ impl<'a> RosterModel<'a> {
                     if !wanted {
                         continue;
                     }
-                    let def = match kept {
-                        Some(k) => {
-                            let v = if k == Some(s) { 1.0 } else { 0.0 };
-                            variable().binary().bounds(v..=v)
-                        }
-                        None => variable().binary(),
-                    };
                     let i = self.cell(d, t, s);
                     self.x_col[i] = self.vars.len();
-                    self.x[i] = Some(self.vars.add(def));
+                    self.x[i] = Some(self.vars.add(variable().binary()));
                 }
             }
         }
@@ -222,7 +315,20 @@ impl<'a> RosterModel<'a> {
     }
 
     /// Adds a hard row `lhs (sense) rhs` enforcing `tag`; in elastic mode the row gets a slack.
+    /// A row without variables that holds (kept cells only) is left out; one that does not hold is
+    /// kept, so that the solver reports the conflict instead of losing it.
     pub(crate) fn hard(&mut self, tag: RowTag, lhs: Expression, sense: Sense, rhs: f64) {
+        if (&lhs).linear_coefficients().next().is_none() {
+            let c = lhs.constant();
+            let holds = match sense {
+                Sense::Le => c <= rhs + 1e-9,
+                Sense::Ge => c >= rhs - 1e-9,
+                Sense::Eq => (c - rhs).abs() <= 1e-9,
+            };
+            if holds {
+                return;
+            }
+        }
         let mut lhs = lhs;
         if let Some(slacks) = self.slacks.as_mut() {
             if matches!(sense, Sense::Le | Sense::Eq) {
@@ -249,6 +355,17 @@ impl<'a> RosterModel<'a> {
     /// Adds a soft row (not a hard rule; never relaxed).
     pub(crate) fn soft(&mut self, row: Constraint) {
         self.rows.push((row, None));
+    }
+
+    /// Writes the cells this model decides (free drivers' cells that are not kept) from a column
+    /// vector into `grid`; every other cell keeps its value.
+    pub fn apply_columns(&self, grid: &mut RosterGrid, columns: &[f64]) {
+        let decided = self.grid_from_columns(columns);
+        for d in (0..self.ix.drivers()).map(DriverIdx).filter(|d| self.free[d.0]) {
+            for t in (0..self.ix.days()).filter(|t| self.kept(d, *t).is_none()) {
+                grid.set(d, t, decided.get(d, t));
+            }
+        }
     }
 
     /// Decodes a column vector into a roster grid.

@@ -45,13 +45,18 @@ impl RosterModel<'_> {
         let ix = self.ix;
         for r in ix.on_requests.iter().filter(|r| free[r.driver.0]) {
             let w = r.weight.cents() as f64;
-            self.constant += w;
+            if self.kept_shift(r.driver, r.day) != Some(r.shift) {
+                self.constant += w;
+            }
             if let Some(v) = self.x(r.driver, r.day, r.shift) {
                 self.objective.add_mul(-w, v);
             }
         }
         for r in ix.off_requests.iter().filter(|r| free[r.driver.0]) {
             let w = r.weight.cents() as f64;
+            if self.kept_shift(r.driver, r.day).is_some_and(|k| r.shift.is_none_or(|want| want == k)) {
+                self.constant += w;
+            }
             let vars: Vec<_> = self
                 .day_vars(r.driver, r.day)
                 .filter(|(s, _)| r.shift.is_none_or(|want| want == *s))
@@ -72,6 +77,9 @@ impl RosterModel<'_> {
         }
         for d in (0..ix.drivers()).map(DriverIdx).filter(|d| free[d.0]) {
             for t in 0..ix.days() {
+                if let Some(s) = self.kept_shift(d, t) {
+                    self.constant += ix.premium_pay(d, t, s).cents() as f64;
+                }
                 let cells: Vec<_> = self.day_vars(d, t).collect();
                 for (s, v) in cells {
                     let p = ix.premium_pay(d, t, s).cents();
@@ -105,11 +113,8 @@ impl RosterModel<'_> {
                 let mut worked = Expression::default();
                 let mut most = 0i64;
                 for t in first..first + len {
-                    let mut best = 0;
-                    for (s, v) in self.day_vars(d, t) {
-                        worked.add_mul(ix.duration[s.0].get() as f64, v);
-                        best = best.max(ix.duration[s.0].get());
-                    }
+                    let (day, best) = self.day_minutes(d, t);
+                    worked += day;
                     most += best;
                 }
                 first += len;
@@ -161,6 +166,12 @@ impl RosterModel<'_> {
         }
         for d in (0..ix.drivers()).map(DriverIdx).filter(|d| free[d.0]) {
             for t in 0..ix.days() {
+                if let Some(k) = self.kept(d, t) {
+                    if k != base.get(d, t) {
+                        self.constant += c;
+                    }
+                    continue;
+                }
                 match base.get(d, t) {
                     Some(s0) => {
                         self.constant += c;

@@ -32,20 +32,29 @@ impl RosterModel<'_> {
     /// R2: `x[d,t,s] + Σ_{s' ∈ F(s)} x[d,t+1,s'] ≤ 1`, where `F(s)` is the set of shift types that
     /// may not follow `s` (explicit successions and rest below `rules.min_rest`). Aggregating the
     /// successors into one row is valid because at most one of them is worked (R1), and it is tighter
-    /// than one row per pair. From the carry-in: `x[d,0,s'] ≤ 0` for `s' ∈ F(last shift worked)`.
+    /// than one row per pair. A kept cell enters as the constant 1 on its shift. From the carry-in:
+    /// `x[d,0,s'] ≤ 0` for `s' ∈ F(last shift worked)`.
     pub(crate) fn r2_rest_and_successions(&mut self) {
         let ix = self.ix;
         for d in self.drivers() {
             for t in 0..ix.days().saturating_sub(1) {
-                let today: Vec<_> = self.day_vars(d, t).collect();
-                for (s, v) in today {
-                    let mut e = Expression::from(v);
+                // Today's candidates: a variable per shift, or the kept shift as a constant.
+                let today: Vec<(ShiftIdx, Expression)> = match self.kept_shift(d, t) {
+                    Some(s) => vec![(s, Expression::from(1.0))],
+                    None => self.day_vars(d, t).map(|(s, v)| (s, Expression::from(v))).collect(),
+                };
+                let kept_next = self.kept_shift(d, t + 1);
+                for (s, mut e) in today {
                     let mut any = false;
                     for (next, nv) in self.day_vars(d, t + 1) {
                         if ix.forbidden_next[[s.0, next.0]] {
                             e.add_mul(1.0, nv);
                             any = true;
                         }
+                    }
+                    if kept_next.is_some_and(|n| ix.forbidden_next[[s.0, n.0]]) {
+                        e += 1.0;
+                        any = true;
                     }
                     if any {
                         self.hard(tag(RuleCode::R2, d, Some(t + 1)), e, Sense::Le, 1.0);
@@ -61,14 +70,16 @@ impl RosterModel<'_> {
         }
     }
 
-    /// R3: `Σ_t x[d,t,s] ≤ max_shifts[d,s]`, only where the maximum can bind.
+    /// R3: `Σ_t x[d,t,s] ≤ max_shifts[d,s]`, only where the maximum can bind (kept cells count as
+    /// constants).
     pub(crate) fn r3_max_shifts_per_type(&mut self) {
         for d in self.drivers() {
             for s in (0..self.ix.shifts()).map(ShiftIdx) {
                 let max = self.ix.max_shifts[[d.0, s.0]];
                 let vars: Vec<_> = (0..self.ix.days()).filter_map(|t| self.x(d, t, s)).collect();
-                if (vars.len() as u64) > u64::from(max) {
-                    let e = vars.into_iter().fold(Expression::default(), |mut e, v| {
+                let kept = (0..self.ix.days()).filter(|t| self.kept_shift(d, *t) == Some(s)).count();
+                if ((vars.len() + kept) as u64) > u64::from(max) {
+                    let e = vars.into_iter().fold(Expression::from(kept as f64), |mut e, v| {
                         e.add_mul(1.0, v);
                         e
                     });
@@ -109,12 +120,8 @@ impl RosterModel<'_> {
                 let mut e = Expression::default();
                 let mut most = 0i64;
                 for t in days {
-                    let mut best = 0;
-                    for (s, v) in m.day_vars(d, t) {
-                        let len = ix.duration[s.0].get();
-                        e.add_mul(len as f64, v);
-                        best = best.max(len);
-                    }
+                    let (day, best) = m.day_minutes(d, t);
+                    e += day;
                     most += best;
                 }
                 (e, most)
@@ -165,9 +172,7 @@ impl RosterModel<'_> {
     fn window(&self, d: DriverIdx, from: usize, to: usize) -> Expression {
         let mut e = Expression::default();
         for j in from..=to {
-            for (_, v) in self.day_vars(d, j) {
-                e.add_mul(1.0, v);
-            }
+            e += self.works(d, j);
         }
         e
     }
