@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use service::bench::{parse_instances, run_curtois, to_csv, to_markdown};
+use service::bench::{metro, parse_instances, run_curtois, to_csv, to_markdown};
 use service::files::write;
 use solver::SolveOptions;
 
@@ -15,6 +15,9 @@ use super::bench_jobs::{JobsBench, run_jobs, run_load};
 pub enum Suite {
     /// The 24 Curtois & Qu instances against their best known values.
     Curtois,
+    /// Metro scenarios of growing size (`--datasets`): time to the first legal roster, time to
+    /// within 1 % of the lower bound, peak memory.
+    Metro,
     /// End-to-end job throughput (jobs per minute) with in-process workers, and API latency
     /// measured by a second process during the run. Needs the local PostgreSQL.
     Jobs,
@@ -39,7 +42,10 @@ pub struct BenchArgs {
     /// Folder with the instances and best_known.csv.
     #[arg(long, default_value = "datasets/curtois")]
     data: PathBuf,
-    /// Folder for curtois.md and curtois.csv.
+    /// `metro`: scenario folders or files, comma-separated.
+    #[arg(long, default_value = "datasets/metro/small,datasets/metro/medium,datasets/metro/large")]
+    datasets: String,
+    /// Folder for the tables (curtois.md and .csv, metro.md and .csv).
     #[arg(long, default_value = "bench-results")]
     out_dir: PathBuf,
     /// `jobs`: jobs to submit.
@@ -66,6 +72,7 @@ pub struct BenchArgs {
 pub fn run(a: BenchArgs) -> anyhow::Result<ExitCode> {
     match a.suite {
         Suite::Curtois => {}
+        Suite::Metro => return run_metro_suite(&a),
         Suite::Jobs => {
             let b = JobsBench {
                 jobs: a.jobs,
@@ -95,6 +102,33 @@ pub fn run(a: BenchArgs) -> anyhow::Result<ExitCode> {
     print!("{md}");
     write(&a.out_dir.join("curtois.md"), &md)?;
     write(&a.out_dir.join("curtois.csv"), &to_csv(&rows))?;
+    eprintln!("tables written to {}", a.out_dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `roster bench metro`: one solve per dataset, printed as it completes, then the scaling table.
+fn run_metro_suite(a: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let opts = SolveOptions::new(a.time_limit, 0.0, a.threads)?;
+    let paths: Vec<PathBuf> =
+        a.datasets.split(',').map(str::trim).filter(|p| !p.is_empty()).map(PathBuf::from).collect();
+    let refs: Vec<&std::path::Path> = paths.iter().map(PathBuf::as_path).collect();
+    let rows = metro::run_metro(&refs, &opts, &mut |r| {
+        eprintln!(
+            "{:<24} {:>5} drivers  first {:>6}  1% {:>6}  gap {:>7}  {:>6.1}s  {:>6} MiB  {}",
+            r.scenario,
+            r.drivers,
+            r.first_feasible.map_or("–".into(), |t| format!("{t:.1}s")),
+            r.within_1pct_of_bound.map_or("–".into(), |t| format!("{t:.1}s")),
+            r.gap.map_or("–".into(), |g| format!("{:.2}%", g * 100.0)),
+            r.elapsed,
+            r.peak_rss_mib.map_or("–".into(), |m| format!("{m:.0}")),
+            r.status
+        )
+    })?;
+    let md = metro::to_markdown(&rows);
+    print!("{md}");
+    write(&a.out_dir.join("metro.md"), &md)?;
+    write(&a.out_dir.join("metro.csv"), &metro::to_csv(&rows))?;
     eprintln!("tables written to {}", a.out_dir.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,8 @@
 //! `roster bench`: runs the planner on benchmark instances and tabulates the results against the
-//! best known values (Markdown and CSV).
+//! best known values (Markdown and CSV); [`metro`] measures how the planner scales on metro
+//! scenarios.
+
+pub mod metro;
 
 use std::collections::HashMap;
 use std::fmt::Write;
