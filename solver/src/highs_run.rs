@@ -71,9 +71,10 @@ pub struct RunConfig<'a> {
     pub phase: Phase,
     /// Cancellation.
     pub cancel: &'a CancelToken,
-    /// Stop at this time since `started` if an incumbent and a dual bound exist by then; without
-    /// them, go on until `time_limit` (so a hard model still gets the whole budget to find a first
-    /// roster, and a result its bound).
+    /// Stop at this time since `started` if an incumbent and a dual bound exist by then, and at
+    /// twice this time once a roster exists (found, or given as `start`) even without a bound;
+    /// without a roster, go on until `time_limit` (so a hard model still gets the whole budget to
+    /// find a first roster, and a result its bound when it can have one).
     pub soft_deadline: Option<Duration>,
 }
 
@@ -85,6 +86,8 @@ struct CallbackState<'a> {
     started: Instant,
     phase: Phase,
     soft_deadline: Option<Duration>,
+    /// Whether the run was given a legal start (a roster exists even before HiGHS reports one).
+    has_start: bool,
     /// Time of the last improving solution and of the last bound report.
     times: Mutex<(Option<Duration>, Duration)>,
 }
@@ -129,11 +132,14 @@ unsafe extern "C" fn on_highs_event(
     let has_bound = !out.is_null() && unsafe { (*out).mip_dual_bound }.abs() < 1e30;
     // The soft deadline waits for a roster and a dual bound (the root relaxation at least), so every
     // result that reaches it has a gap.
-    let past_soft = state.soft_deadline.is_some_and(|d| state.started.elapsed() >= d)
-        && kind == highs_sys::kHighsCallbackMipInterrupt
-        && has_incumbent
-        && has_bound;
-    if interrupt_kind && (state.cancel.is_cancelled() || past_soft) && !data_in.is_null() {
+    let elapsed = state.started.elapsed();
+    let is_mip = kind == highs_sys::kHighsCallbackMipInterrupt;
+    let past_soft = state.soft_deadline.is_some_and(|d| elapsed >= d) && is_mip && has_incumbent && has_bound;
+    // At twice the soft deadline the bound is no longer waited for (a root relaxation too large to
+    // finish in the budget), provided a roster exists: HiGHS's or the start it was given.
+    let past_late =
+        state.soft_deadline.is_some_and(|d| elapsed >= d * 2) && (state.has_start || (is_mip && has_incumbent));
+    if interrupt_kind && (state.cancel.is_cancelled() || past_soft || past_late) && !data_in.is_null() {
         // SAFETY: non-null, owned by HiGHS for the duration of the call.
         unsafe { (*data_in).user_interrupt = 1 };
     }
@@ -193,6 +199,7 @@ pub fn run(
         started: cfg.started,
         phase: cfg.phase,
         soft_deadline: cfg.soft_deadline,
+        has_start: cfg.start.is_some(),
         times: Mutex::new((None, Duration::ZERO)),
     };
     let ptr = m.as_mut_ptr();
