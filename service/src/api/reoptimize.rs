@@ -26,7 +26,7 @@ use super::workflow::scenario_index;
 use crate::db;
 use crate::db::jobs::NewJob;
 use crate::db::scenarios::NewScenario;
-use crate::domain::{JobId, JobOptions, RosterId, ScenarioId};
+use crate::domain::{JobId, JobOptions, JobTrigger, RosterId, ScenarioId};
 use crate::identity::Principal;
 
 /// The re-optimization routes.
@@ -211,6 +211,7 @@ pub async fn reoptimize(
         request_hash: &hex::encode(Sha256::digest(&canonical)),
         max_attempts: state.settings.max_attempts,
         submitted_by: Some(&principal.username),
+        trigger: JobTrigger::Api,
     };
     db::jobs::insert(&mut tx, &job).await?;
     crate::events::emit::job_changed(&mut tx, &state.settings.kafka.topics, job_id, None).await?;
