@@ -216,8 +216,13 @@ async fn a_sick_driver_is_reoptimized_with_fewer_changes_than_a_fresh_solve_and_
     let job: Value = res.json().await.expect("json");
     let done = app.wait_until_ended(job["id"].as_str().expect("job")).await;
     assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["trigger"], "api");
     let repaired = done["roster_id"].as_str().expect("roster").to_string();
     let after = cells(&app, &repaired).await;
+    let header: Value = app.get(&format!("/v1/rosters/{repaired}")).await.json().await.expect("json");
+    assert_eq!(header["status"], "proposed", "what a user asked for goes straight to review");
+    let trail: Value = app.get(&format!("/v1/rosters/{original}/audit")).await.json().await.expect("json");
+    assert_eq!((&trail[0]["action"], &trail[0]["actor"]), (&json!("reoptimize"), &json!("admin")));
 
     let diff: Value = app.get(&format!("/v1/rosters/{repaired}/diff")).await.json().await.expect("json");
     assert_eq!(diff["parent_roster_id"], json!(original));
