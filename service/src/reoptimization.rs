@@ -1,15 +1,17 @@
-//! Re-optimization after a disruption, apart from HTTP: `POST /v1/rosters/{id}/reoptimize` calls
-//! [`queue`] with the absences, pins and window a planner or dispatcher names, and so can any
-//! other part of the service that notices a disruption.
+//! Re-optimization after a disruption, for both of its callers: `POST /v1/rosters/{id}/reoptimize`,
+//! where a planner or dispatcher names the absences, pins and window, and the HR absence consumer,
+//! which with `ROSTER_AUTO_REOPTIMIZE` on queues one for every published roster an absence breaks
+//! ([`after_absence`]).
 //!
 //! The new scenario is the roster's scenario plus the absences, with every day before the window
 //! pinned to the current roster and the current roster as baseline, so each changed cell costs the
 //! change penalty: the solver repairs the disruption with as few changes as it can. Everything is
 //! written in the caller's transaction (the scenario, the job with its trigger, the roster's audit
-//! entry and the job's event), so they commit or roll back with whatever else the caller does.
+//! entry and the job's event), so an absence and the job it causes commit or roll back together.
 //! Every check comes before the first write: an error other than [`ReoptimizeError::Database`]
 //! leaves the transaction as it was.
 
+use chrono::{Days, NaiveDate};
 use model::{
     AbsenceReason, DriverId, DriverIdx, Issue, ModelError, Money, Pin, PlannedShift, RosterGrid, Scenario,
     ScenarioIndex, ShiftTypeId, Unavailability,
@@ -22,16 +24,22 @@ use thiserror::Error;
 use utoipa::ToSchema;
 
 use crate::db;
+use crate::db::absences::Absence;
 use crate::db::audit::NewAudit;
 use crate::db::jobs::NewJob;
 use crate::db::rosters::RosterRow;
 use crate::db::scenarios::NewScenario;
-use crate::domain::{JobId, JobOptions, JobTrigger, ScenarioId};
+use crate::domain::{JobId, JobOptions, JobTrigger, RosterId, ScenarioId};
 use crate::events::Topics;
+use crate::events::envelope::AbsenceRecorded;
 
 /// The change penalty used when the scenario has none: a changed cell costs as much as an hour of
 /// uncovered demand would typically, so the solver changes cells only to fix real problems.
 pub const DEFAULT_CHANGE_PENALTY: Money = Money(5_000);
+
+/// The actor the HR consumer's re-optimizations are recorded under (job submitter, scenario
+/// creator, audit trail).
+pub const HR_CONSUMER_ACTOR: &str = "hr-consumer";
 
 /// An absence to apply.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -114,11 +122,11 @@ fn list(issues: &[Issue]) -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct Requester<'a> {
     /// Recorded as the scenario's creator, the job's submitter and the audit entry's actor: the
-    /// session's user.
+    /// session's user, or [`HR_CONSUMER_ACTOR`].
     pub actor: &'a str,
     /// Why the job is queued; decides whether its roster is proposed or a draft.
     pub trigger: JobTrigger,
-    /// Recorded as the audit entry's reason.
+    /// Recorded as the audit entry's reason (the absence that caused an automatic one).
     pub reason: Option<&'a str>,
     /// Claims the job is allowed (`ROSTER_MAX_ATTEMPTS`).
     pub max_attempts: i32,
@@ -249,6 +257,7 @@ async fn queue_on(
     req: &ReoptimizeRequest,
     by: &Requester<'_>,
 ) -> Result<Queued, ReoptimizeError> {
+    // Again for the automatic path, which comes here directly: no job with options a worker refuses.
     req.options.solve_options().map_err(|i| ReoptimizeError::Invalid(vec![i]))?;
     let scenario = disrupted(ix, current, req)?;
     // Pins on an absence, for instance, make the disrupted scenario invalid.
@@ -303,10 +312,193 @@ async fn queue_on(
     Ok(Queued { job_id, scenario_id: stored.id })
 }
 
+/// How the HR consumer queues its automatic re-optimizations (`ROSTER_AUTO_REOPTIMIZE`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoReoptimize {
+    /// Claims each job is allowed (`ROSTER_MAX_ATTEMPTS`).
+    pub max_attempts: i32,
+    /// Solver options of each job: nobody is there to choose them, so the defaults.
+    pub options: JobOptions,
+}
+
+impl AutoReoptimize {
+    /// Jobs with `max_attempts` claims and the default solver options.
+    pub fn new(max_attempts: i32) -> AutoReoptimize {
+        AutoReoptimize { max_attempts, options: JobOptions::default() }
+    }
+}
+
+/// What the automatic re-optimization did about one roster an absence broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AutoOutcome {
+    /// A job was queued.
+    Queued {
+        /// The broken roster.
+        roster_id: RosterId,
+        /// The job that repairs it.
+        job_id: JobId,
+        /// First day the job may change: the start of the first working block the absences break
+        /// (see [`window_start`]).
+        from_day: usize,
+    },
+    /// A re-optimization of the roster is already queued or running, so no second one is queued.
+    AlreadyPending {
+        /// The broken roster.
+        roster_id: RosterId,
+        /// The job already on it.
+        job_id: JobId,
+    },
+    /// The roster cannot be re-optimized automatically; its disruption stays marked for a planner.
+    Refused {
+        /// The broken roster.
+        roster_id: RosterId,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl AutoOutcome {
+    /// The `outcome` label of the `roster_auto_reoptimizations_total` counter.
+    pub fn label(&self) -> &'static str {
+        match self {
+            AutoOutcome::Queued { .. } => "queued",
+            AutoOutcome::AlreadyPending { .. } => "already_pending",
+            AutoOutcome::Refused { .. } => "refused",
+        }
+    }
+}
+
+/// Queues, in the caller's transaction (the one that applied `absence`), one re-optimization of
+/// every published roster the absence breaks, unless one of that roster is already queued or
+/// running. Each takes every recorded absence of the roster's drivers inside its horizon, and may
+/// change the roster from the start of the first working block an absence breaks
+/// ([`window_start`]). Only a database failure is an error (the caller retries the whole
+/// message); a roster that cannot be re-optimized is reported as [`AutoOutcome::Refused`] and the
+/// absence still applies.
+pub async fn after_absence(
+    conn: &mut PgConnection,
+    absence: &AbsenceRecorded,
+    auto: &AutoReoptimize,
+    topics: &Topics,
+) -> Result<Vec<AutoOutcome>, sqlx::Error> {
+    let reason = format!(
+        "{} absence {} of driver {} from {} to {}",
+        absence.kind.as_str(),
+        absence.absence_id,
+        absence.driver_id,
+        absence.from,
+        absence.to
+    );
+    let by = Requester {
+        actor: HR_CONSUMER_ACTOR,
+        trigger: JobTrigger::HrAbsence,
+        reason: Some(&reason),
+        max_attempts: auto.max_attempts,
+        topics,
+    };
+    let mut outcomes = Vec::new();
+    for roster_id in db::absences::disrupted_published_rosters(conn, &absence.absence_id).await? {
+        let outcome = match auto_one(conn, roster_id, auto, &by).await {
+            Ok(outcome) => outcome,
+            Err(ReoptimizeError::Database(e)) => return Err(e),
+            Err(e) => AutoOutcome::Refused { roster_id, reason: e.to_string() },
+        };
+        let absence_id = absence.absence_id.as_str();
+        match &outcome {
+            AutoOutcome::Queued { job_id, from_day, .. } => {
+                tracing::info!(%roster_id, %job_id, from_day, absence_id, "re-optimization queued after an absence");
+            }
+            AutoOutcome::AlreadyPending { job_id, .. } => {
+                tracing::info!(%roster_id, %job_id, absence_id, "re-optimization already pending; none queued");
+            }
+            AutoOutcome::Refused { reason, .. } => {
+                tracing::warn!(%roster_id, %reason, absence_id, "roster not re-optimized automatically");
+            }
+        }
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
+/// The automatic re-optimization of one roster.
+async fn auto_one(
+    conn: &mut PgConnection,
+    roster_id: RosterId,
+    auto: &AutoReoptimize,
+    by: &Requester<'_>,
+) -> Result<AutoOutcome, ReoptimizeError> {
+    let refused = |reason: String| Ok(AutoOutcome::Refused { roster_id, reason });
+    // Held until commit: a second consumer handling another absence of this roster waits here and
+    // then sees this one's job.
+    let Some(roster) = db::rosters::hold(conn, roster_id).await? else {
+        return refused("the roster no longer exists".into());
+    };
+    if roster.status != "published" {
+        return refused(format!("the roster became {} meanwhile", roster.status));
+    }
+    if let Some(job_id) = db::jobs::active_from_baseline(conn, roster.id).await? {
+        return Ok(AutoOutcome::AlreadyPending { roster_id, job_id });
+    }
+    let (ix, grid) = current(conn, &roster).await?;
+    let start = ix.scenario.horizon.start_date;
+    let end = start
+        .checked_add_days(Days::new(ix.days().saturating_sub(1) as u64))
+        .ok_or_else(|| ReoptimizeError::Inconsistent(format!("the horizon of roster {roster_id} ends after 9999")))?;
+    let drivers: Vec<String> = (0..ix.drivers()).map(|d| ix.driver_id(DriverIdx(d)).0.clone()).collect();
+    let recorded = db::absences::overlapping(conn, &drivers, start, end).await?;
+    let absences = day_ranges(start, ix.days(), &recorded);
+    let Some(from_day) = window_start(&ix, &grid, &absences) else {
+        return refused("no shift of the roster falls on a recorded absence any more".into());
+    };
+    let req = ReoptimizeRequest { absences, pins: Vec::new(), window: Window { from_day }, options: auto.options };
+    let queued = queue_on(conn, &roster, &ix, &grid, &req, by).await?;
+    Ok(AutoOutcome::Queued { roster_id, job_id: queued.job_id, from_day })
+}
+
+/// Recorded absences as day ranges of a horizon of `days` days from `start`, clipped to it; those
+/// wholly outside it are left out.
+pub fn day_ranges(start: NaiveDate, days: usize, recorded: &[Absence]) -> Vec<AbsenceInput> {
+    let last = days as i64 - 1;
+    recorded
+        .iter()
+        .filter_map(|a| {
+            let from = (a.from_date - start).num_days().max(0);
+            let to = (a.to_date - start).num_days().min(last);
+            (from <= to).then(|| AbsenceInput {
+                driver_id: a.driver_id.clone(),
+                from_day: from as usize,
+                to_day: to as usize,
+                reason: if a.kind == "leave" { AbsenceReason::Leave } else { AbsenceReason::Sick },
+            })
+        })
+        .collect()
+}
+
+/// The first day a re-optimization after `absences` must be free to change: the first day
+/// `current` puts an absent driver on a shift, moved back to the first day of the working block
+/// that shift belongs to. Pinning the start of a broken block would leave it shorter than the
+/// minimum consecutive working days (R7) with nothing the solver may do about it; from the start
+/// of the block on it can shorten, move or fill it, and the day before the block is a day off, so
+/// no rest (R2) or days-off (R8) rule reaches across the window's edge. `None` when no absence
+/// falls on a worked day.
+pub fn window_start(ix: &ScenarioIndex, current: &RosterGrid, absences: &[AbsenceInput]) -> Option<usize> {
+    absences
+        .iter()
+        .filter_map(|a| {
+            let d = ix.driver_idx(&DriverId(a.driver_id.clone()))?;
+            let clash = (a.from_day..=a.to_day.min(ix.days().saturating_sub(1))).find(|&t| current.works(d, t))?;
+            let mut start = clash;
+            while start > 0 && current.works(d, start - 1) {
+                start -= 1;
+            }
+            Some(start)
+        })
+        .min()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
     use model::generate::{GeneratorParams, generate};
 
     fn start() -> NaiveDate {
@@ -330,8 +522,61 @@ mod tests {
         (ix, grid)
     }
 
+    fn absence(driver: &str, from: NaiveDate, to: NaiveDate, kind: &str) -> Absence {
+        Absence {
+            absence_id: format!("A-{driver}-{from}"),
+            driver_id: driver.into(),
+            kind: kind.into(),
+            from_date: from,
+            to_date: to,
+            source_version: 1,
+        }
+    }
+
     fn request(absences: Vec<AbsenceInput>, from_day: usize) -> ReoptimizeRequest {
         ReoptimizeRequest { absences, pins: Vec::new(), window: Window { from_day }, options: JobOptions::default() }
+    }
+
+    #[test]
+    fn recorded_absences_become_day_ranges_clipped_to_the_horizon() {
+        let day = |n: u64| start() + Days::new(n);
+        let before = start() - Days::new(3);
+        let recorded = [
+            absence("D1", before, day(1), "sickness"),
+            absence("D2", day(5), day(20), "leave"),
+            absence("D3", day(2), day(2), "sickness"),
+            absence("D4", day(9), day(12), "sickness"),
+        ];
+        let ranges = day_ranges(start(), 7, &recorded);
+        let got: Vec<(&str, usize, usize, AbsenceReason)> =
+            ranges.iter().map(|a| (a.driver_id.as_str(), a.from_day, a.to_day, a.reason)).collect();
+        assert_eq!(
+            got,
+            [("D1", 0, 1, AbsenceReason::Sick), ("D2", 5, 6, AbsenceReason::Leave), ("D3", 2, 2, AbsenceReason::Sick)],
+            "the absence after the horizon is left out"
+        );
+    }
+
+    #[test]
+    fn the_window_opens_where_the_first_broken_working_block_starts() {
+        let (ix, grid) = scenario_and_roster();
+        let id = |d: usize| ix.driver_id(DriverIdx(d)).0.clone();
+        let sick = |d: usize, from_day, to_day| AbsenceInput {
+            driver_id: id(d),
+            from_day,
+            to_day,
+            reason: AbsenceReason::Sick,
+        };
+        // Driver 1 works alone on even days: day 3 is off, day 4 is the broken block. Driver 2
+        // clashes on day 2.
+        assert_eq!(window_start(&ix, &grid, &[sick(1, 3, 5)]), Some(4));
+        assert_eq!(window_start(&ix, &grid, &[sick(1, 3, 5), sick(2, 1, 2)]), Some(2));
+        // The last driver works days 1-5: a sickness on day 4 breaks the block that starts on day
+        // 1, and pinning days 1-3 could leave them too short a block.
+        assert_eq!(window_start(&ix, &grid, &[sick(3, 4, 6)]), Some(1));
+        assert_eq!(window_start(&ix, &grid, &[sick(1, 3, 3)]), None, "an absence on a day off breaks nothing");
+        let nobody = AbsenceInput { driver_id: "nobody".into(), from_day: 0, to_day: 6, reason: AbsenceReason::Sick };
+        assert_eq!(window_start(&ix, &grid, &[nobody]), None);
     }
 
     #[test]

@@ -133,6 +133,19 @@ pub async fn insert(conn: &mut PgConnection, j: &NewJob<'_>) -> Result<Option<Jo
     .await
 }
 
+/// The queued or running job that re-optimizes `roster` (has it as baseline), if any: the HR
+/// consumer queues no second one while one is pending. Call it with the roster's row locked
+/// ([`crate::db::rosters::hold`]) so that two consumers cannot both see none.
+pub async fn active_from_baseline(conn: &mut PgConnection, roster: RosterId) -> Result<Option<JobId>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM jobs WHERE baseline_roster_id = $1 AND status IN ('queued', 'running')
+         ORDER BY created_at LIMIT 1",
+    )
+    .bind(roster)
+    .fetch_optional(conn)
+    .await
+}
+
 /// The job submitted with `key`.
 pub async fn by_idempotency_key(conn: &mut PgConnection, key: &str) -> Result<Option<JobRow>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM jobs j WHERE j.idempotency_key = $1"))

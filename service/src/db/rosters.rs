@@ -234,6 +234,17 @@ pub async fn lock(conn: &mut PgConnection, id: RosterId) -> Result<Option<Roster
         .await
 }
 
+/// Holds a roster's header for the rest of the transaction without blocking the foreign-key checks
+/// of rows that refer to it (`FOR NO KEY UPDATE`): the HR consumers serialize on it before they
+/// look for a pending re-optimization of the roster and queue one, so two of them never both
+/// queue. Edits and transitions ([`lock`]) still wait for it, and it for them.
+pub async fn hold(conn: &mut PgConnection, id: RosterId) -> Result<Option<RosterRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM rosters WHERE id = $1 FOR NO KEY UPDATE"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
 /// Locks the assignment rows of `cells` (driver id, day) in key order. Every edit takes its locks in
 /// this one global order, so two edits can wait for each other but never deadlock.
 pub async fn lock_cells(conn: &mut PgConnection, id: RosterId, cells: &[(String, i32)]) -> Result<(), sqlx::Error> {
