@@ -15,6 +15,7 @@ use crate::config::Settings;
 use crate::events::hr_consumer::{HrConsumer, HrConsumerConfig};
 use crate::events::relay::{Relay, RelayConfig};
 use crate::identity::Identity;
+use crate::reoptimization::AutoReoptimize;
 use crate::worker::Worker;
 use crate::{db, telemetry};
 
@@ -132,7 +133,7 @@ pub fn spawn_events(
     shutdown: &CancellationToken,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let relay = Relay::new(pool.clone(), settings.kafka.clone(), RelayConfig::default());
-    let consumer = HrConsumer::new(pool.clone(), settings.kafka.clone(), HrConsumerConfig::default());
+    let consumer = HrConsumer::new(pool.clone(), settings.kafka.clone(), hr_consumer_config(settings));
     let (a, b) = (shutdown.clone(), shutdown.clone());
     vec![
         tokio::spawn(async move {
@@ -154,6 +155,15 @@ pub async fn run_hr_consumer(settings: Settings, shutdown: CancellationToken) ->
     if settings.migrate_on_start {
         db::migrate(&pool).await?;
     }
-    let consumer = HrConsumer::new(pool, settings.kafka.clone(), HrConsumerConfig::default());
+    let consumer = HrConsumer::new(pool, settings.kafka.clone(), hr_consumer_config(&settings));
     consumer.run(shutdown).await.map_err(|e| AppError::Events(e.to_string()))
+}
+
+/// The HR consumer's configuration for `settings`: production tuning, and automatic
+/// re-optimization when `ROSTER_AUTO_REOPTIMIZE` is on.
+fn hr_consumer_config(settings: &Settings) -> HrConsumerConfig {
+    HrConsumerConfig {
+        auto_reoptimize: settings.auto_reoptimize.then(|| AutoReoptimize::new(settings.max_attempts)),
+        ..HrConsumerConfig::default()
+    }
 }

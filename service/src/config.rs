@@ -14,6 +14,7 @@
 //! | `KAFKA_BROKERS` | `127.0.0.1:9092` | Kafka bootstrap servers |
 //! | `KAFKA_IDEMPOTENCE` | `true` | idempotent producer |
 //! | `ROSTER_EVENTS` | `true` | run the outbox relay and the HR consumer inside `serve` |
+//! | `ROSTER_AUTO_REOPTIMIZE` | `false` | re-optimize each published roster an absence breaks, as a draft |
 //! | `REDIS_URL` | `redis://127.0.0.1:6379` | Redis: sessions and rate limits |
 //! | `ROSTER_REDIS_KEY_PREFIX` | `roster:` | prefix of every Redis key (one per deployment sharing a Redis) |
 //! | `ROSTER_BCRYPT_COST` | `12` | bcrypt work factor of stored password hashes (4–31) |
@@ -69,6 +70,11 @@ pub struct Settings {
     /// Run the outbox relay and the HR absence consumer inside `serve` (`ROSTER_EVENTS`, default
     /// true). Off when they run as their own processes, and in tests without a broker.
     pub events: bool,
+    /// The HR consumer queues a re-optimization of every published roster an absence breaks, in
+    /// the transaction that applies the absence (`ROSTER_AUTO_REOPTIMIZE`, default false). Off by
+    /// default because each one costs a solver run and leaves a draft for dispatchers to review;
+    /// an operator who wants that turns it on. Off, absences only mark the disruptions.
+    pub auto_reoptimize: bool,
     /// Redis connection string (sessions, rate limits).
     pub redis_url: String,
     /// Prefix of every Redis key this deployment writes; tests use a random one so that they never
@@ -117,6 +123,7 @@ impl Default for Settings {
             migrate_on_start: true,
             kafka: crate::events::KafkaConfig::default(),
             events: true,
+            auto_reoptimize: false,
             redis_url: "redis://127.0.0.1:6379".into(),
             redis_key_prefix: "roster:".into(),
             bcrypt_cost: 12,
@@ -183,6 +190,7 @@ impl Settings {
             migrate_on_start: var("ROSTER_MIGRATE_ON_START", d.migrate_on_start)?,
             kafka: crate::events::KafkaConfig::from_env(),
             events: var("ROSTER_EVENTS", d.events)?,
+            auto_reoptimize: var("ROSTER_AUTO_REOPTIMIZE", d.auto_reoptimize)?,
             redis_url: var("REDIS_URL", d.redis_url)?,
             redis_key_prefix: var("ROSTER_REDIS_KEY_PREFIX", d.redis_key_prefix)?,
             bcrypt_cost,

@@ -118,6 +118,56 @@ impl fmt::Display for JobStatus {
     }
 }
 
+/// Why a job was queued (`jobs.trigger`, migration 0011). It decides the status of the roster the
+/// job produces: what a user asked for is proposed for review at once, while what the system
+/// queued on its own starts as a draft that a dispatcher looks at before anyone else sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobTrigger {
+    /// A user submitted it through the API (a job, or a re-optimization of a roster).
+    Api,
+    /// The HR consumer queued it: an absence broke a published roster (`ROSTER_AUTO_REOPTIMIZE`).
+    HrAbsence,
+}
+
+impl JobTrigger {
+    /// Every trigger.
+    pub const ALL: [JobTrigger; 2] = [JobTrigger::Api, JobTrigger::HrAbsence];
+
+    /// The name stored in the database and shown in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobTrigger::Api => "api",
+            JobTrigger::HrAbsence => "hr_absence",
+        }
+    }
+
+    /// The lifecycle status of the roster such a job produces (DESIGN §3: a draft must be moved to
+    /// proposed by a reviewer before it can be approved).
+    pub fn roster_status(self) -> model::RosterStatus {
+        match self {
+            JobTrigger::Api => model::RosterStatus::Proposed,
+            JobTrigger::HrAbsence => model::RosterStatus::Draft,
+        }
+    }
+}
+
+impl FromStr for JobTrigger {
+    type Err = String;
+    fn from_str(s: &str) -> Result<JobTrigger, String> {
+        JobTrigger::ALL.into_iter().find(|t| t.as_str() == s).ok_or_else(|| {
+            let names: Vec<_> = JobTrigger::ALL.iter().map(|t| t.as_str()).collect();
+            format!("unknown job trigger {s:?}; expected one of {}", names.join(", "))
+        })
+    }
+}
+
+impl fmt::Display for JobTrigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Solver options of a job, as stored; checked by [`JobOptions::solve_options`] before storing.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -185,6 +235,16 @@ mod tests {
             assert_eq!(s.as_str().parse::<JobStatus>(), Ok(s));
         }
         assert!("done".parse::<JobStatus>().unwrap_err().contains("queued"));
+    }
+
+    #[test]
+    fn job_trigger_names_round_trip_and_only_hr_absence_jobs_produce_drafts() {
+        for t in JobTrigger::ALL {
+            assert_eq!(t.as_str().parse::<JobTrigger>(), Ok(t));
+        }
+        assert!("cron".parse::<JobTrigger>().unwrap_err().contains("hr_absence"));
+        assert_eq!(JobTrigger::Api.roster_status(), model::RosterStatus::Proposed);
+        assert_eq!(JobTrigger::HrAbsence.roster_status(), model::RosterStatus::Draft);
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! * [`db`]: PostgreSQL, one module per aggregate; migrations are embedded from `migrations/`.
 //! * [`api`]: the axum HTTP API, its problem documents and its OpenAPI document.
 //! * [`worker`]: solver workers that claim jobs with leases, report progress and store rosters.
+//! * [`reoptimization`]: re-optimizing a roster after a disruption, asked for through the API or
+//!   queued by the HR consumer when an absence breaks a published roster.
 //! * [`identity`]: roles, users' passwords, sessions in Redis, the role × endpoint matrix, rate limits.
 //! * [`app`]: building and running server and workers with shutdown passed in.
 //! * [`events`]: Kafka events: the transactional outbox, its relay, the HR absence consumer.
@@ -24,6 +26,7 @@ pub mod error;
 pub mod events;
 pub mod files;
 pub mod identity;
+pub mod reoptimization;
 pub mod report;
 pub mod telemetry;
 pub mod worker;

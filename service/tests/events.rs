@@ -1,11 +1,12 @@
 //! Events over Kafka, end to end: the outbox relay against the real broker (`scripts/kafka`) and
-//! librdkafka's mock cluster for the outage, the HR absence consumer against the real broker.
-//! Every test has its own database and its own topics.
+//! librdkafka's mock cluster for the outage, the HR absence consumer against the real broker, with
+//! and without automatic re-optimization of the rosters an absence breaks (solved by a real
+//! worker). Every test has its own database and its own topics.
 
 #[path = "events/support.rs"]
 mod support;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{Days, NaiveDate};
@@ -15,13 +16,16 @@ use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
 use serde_json::{Value, json};
-use service::db::{absences, outbox};
+use service::db::{absences, audit, outbox};
+use service::domain::{JobOptions, RosterId};
 use service::events::envelope::{self, JobStatus, JobStatusChanged};
 use service::events::hr_consumer::{DLQ_REASON_HEADER, HrConsumer, HrConsumerConfig, parse_absence};
 use service::events::relay::{Relay, RelayConfig};
 use service::events::{Envelope, EventMeta, EventsError, KafkaConfig, Topics, emit};
+use service::reoptimization::AutoReoptimize;
 use support::{
-    PATIENCE, TestDb, brokers, committed_offset, create_topics, json, key, read_until, reader, seed_roster, wait_until,
+    Cells, PATIENCE, Published, TestDb, brokers, cells, committed_offset, create_topics, json, key, read_until, reader,
+    seed_roster, solve_next, solved_published_roster, wait_until, worker,
 };
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -256,10 +260,17 @@ fn hr_producer() -> FutureProducer {
     KafkaConfig { brokers: brokers(), ..KafkaConfig::default() }.producer_config(30_000).create().unwrap()
 }
 
+type Running = (CancellationToken, JoinHandle<Result<(), EventsError>>, String);
+
 /// Runs the HR consumer in a group of its own; returns its shutdown, its task and the group id.
-fn start_consumer(db: &TestDb, topics: &Topics) -> (CancellationToken, JoinHandle<Result<(), EventsError>>, String) {
+fn start_consumer(db: &TestDb, topics: &Topics) -> Running {
+    start_consumer_with(db, topics, None)
+}
+
+/// Same, re-optimizing the rosters an absence breaks when `auto` is given.
+fn start_consumer_with(db: &TestDb, topics: &Topics, auto: Option<AutoReoptimize>) -> Running {
     let group_id = format!("roster-test-{}", Uuid::new_v4());
-    let config = HrConsumerConfig { group_id: group_id.clone(), ..HrConsumerConfig::default() };
+    let config = HrConsumerConfig { group_id: group_id.clone(), auto_reoptimize: auto, ..HrConsumerConfig::default() };
     let shutdown = CancellationToken::new();
     let consumer = HrConsumer::new(db.pool.clone(), kafka(brokers(), topics.clone()), config);
     (shutdown.clone(), tokio::spawn(consumer.run(shutdown)), group_id)
@@ -355,4 +366,176 @@ fn what_the_hr_schema_accepts_the_consumer_accepts() {
     assert_valid(&message);
     let (_, absence) = parse_absence(Some(b"D5"), Some(message.to_string().as_bytes())).unwrap();
     assert_eq!((absence.absence_id.as_str(), absence.driver_version), ("A-5", 7));
+}
+
+/// Automatic re-optimization as `ROSTER_AUTO_REOPTIMIZE` sets it up, with a time limit that a
+/// loaded CI machine solves the small scenario well within.
+fn auto() -> AutoReoptimize {
+    AutoReoptimize { max_attempts: 3, options: JobOptions { time_limit_secs: 20.0, ..JobOptions::default() } }
+}
+
+/// A driver (not one of `except`) who works on one of `days`, and the first of them they work.
+fn rostered_in(cells: &Cells, days: std::ops::RangeInclusive<i32>, except: &[&str]) -> (String, i32) {
+    let (driver, _) = cells
+        .keys()
+        .find(|(d, day)| days.contains(day) && !except.contains(&d.as_str()))
+        .expect("someone works on those days");
+    let first = cells.keys().filter(|(d, day)| d == driver && days.contains(day)).map(|(_, day)| *day).min();
+    (driver.clone(), first.expect("a worked day"))
+}
+
+/// The first day of `driver`'s working block that contains `day`: where a repair of that day must
+/// be free to start, so that the block can shrink without breaking the minimum consecutive days.
+fn block_start(cells: &Cells, driver: &str, day: i32) -> i32 {
+    let mut start = day;
+    while start > 0 && cells.contains_key(&(driver.to_string(), start - 1)) {
+        start -= 1;
+    }
+    start
+}
+
+/// The jobs derived from `roster` (id, trigger, submitter, status), oldest first.
+async fn derived_jobs(db: &TestDb, roster: Uuid) -> Vec<(Uuid, String, Option<String>, String)> {
+    sqlx::query_as(
+        "SELECT id, trigger, submitted_by, status FROM jobs WHERE baseline_roster_id = $1 ORDER BY created_at",
+    )
+    .bind(roster)
+    .fetch_all(&db.pool)
+    .await
+    .unwrap()
+}
+
+/// Days on which two rosters differ.
+fn changed_days(before: &Cells, after: &Cells) -> BTreeSet<i32> {
+    before.keys().chain(after.keys()).filter(|k| before.get(*k) != after.get(*k)).map(|(_, day)| *day).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_auto_reoptimization_an_absence_breaking_a_published_roster_queues_one_job_that_yields_a_draft() {
+    let metrics = service::telemetry::metrics_handle();
+    let db = TestDb::create().await;
+    let topics = fresh_topics(1).await;
+    let Published { roster_id, start_date, cells: before } = solved_published_roster(&db.pool, &topics).await;
+    let (sick, first_day) = rostered_in(&before, 7..=9, &[]);
+    let window = block_start(&before, &sick, first_day);
+    let (shutdown, consumer, group) = start_consumer_with(&db, &topics, Some(auto()));
+
+    let message = absence_message("A-1", &sick, start_date + Days::new(7), 3, 1);
+    send_raw(&hr_producer(), &topics.absences, &sick, &message).await;
+    wait_until("the consumer committed the absence", || async {
+        committed_offset(&brokers(), &group, &topics.absences) == Some(1)
+    })
+    .await;
+    shutdown.cancel();
+    consumer.await.unwrap().unwrap();
+
+    let jobs = derived_jobs(&db, roster_id).await;
+    assert_eq!(jobs.len(), 1, "exactly one re-optimization: {jobs:?}");
+    let (job_id, trigger, submitted_by, status) = jobs[0].clone();
+    assert_eq!(
+        (trigger.as_str(), submitted_by.as_deref(), status.as_str()),
+        ("hr_absence", Some("hr-consumer"), "queued")
+    );
+    let trail = audit::list(&db.pool, RosterId(roster_id)).await.unwrap();
+    assert_eq!(trail.len(), 1, "{trail:?}");
+    let entry = &trail[0];
+    assert_eq!((entry.action.as_str(), entry.actor.as_str(), entry.version), ("reoptimize", "hr-consumer", 3));
+    assert_eq!(entry.details["job_id"], json!(job_id));
+    assert_eq!(entry.details["trigger"], "hr_absence");
+    assert_eq!(entry.details["window_from_day"], window, "the window opens where the first broken block starts");
+    assert!(entry.reason.as_deref().is_some_and(|r| r.contains("A-1")), "the audit names the absence: {entry:?}");
+    let queued: Value = sqlx::query_scalar("SELECT payload FROM outbox WHERE key = $1 ORDER BY id LIMIT 1")
+        .bind(job_id.to_string())
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!((&queued["data"]["status"], &queued["actor"]), (&json!("queued"), &json!("hr-consumer")));
+
+    solve_next(&worker(&db.pool, &topics)).await;
+    let (status, draft): (String, Option<Uuid>) =
+        sqlx::query_as("SELECT j.status, r.id FROM jobs j LEFT JOIN rosters r ON r.job_id = j.id WHERE j.id = $1")
+            .bind(job_id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "succeeded");
+    let draft = draft.expect("the job stored a roster");
+    let row = service::db::rosters::get(&db.pool, RosterId(draft)).await.unwrap().expect("the draft");
+    assert_eq!((row.status.as_str(), row.version), ("draft", 1), "a new roster, waiting for review");
+    assert_eq!(service::db::rosters::parent(&db.pool, RosterId(draft)).await.unwrap(), Some(RosterId(roster_id)));
+    let after = cells(&db.pool, draft).await;
+    for day in 7..=9 {
+        assert!(!after.contains_key(&(sick.clone(), day)), "{sick} is sick on day {day} and must not work");
+    }
+    let changed = changed_days(&before, &after);
+    assert!(changed.contains(&first_day), "the broken day is repaired: {changed:?}");
+    assert!(changed.iter().all(|&d| d >= window), "nothing changes before day {window}: {changed:?}");
+    let original = service::db::rosters::get(&db.pool, RosterId(roster_id)).await.unwrap().expect("the original");
+    assert_eq!(original.status, "published", "the published roster stays until the draft replaces it");
+    let rendered = metrics.render();
+    assert!(rendered.contains(r#"roster_auto_reoptimizations_total{outcome="queued"}"#), "{rendered}");
+    db.remove().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redelivered_absence_and_another_one_while_the_repair_is_pending_queue_nothing_new() {
+    let metrics = service::telemetry::metrics_handle();
+    let db = TestDb::create().await;
+    let topics = fresh_topics(1).await;
+    let Published { roster_id, start_date, cells: before } = solved_published_roster(&db.pool, &topics).await;
+    let (first, _) = rostered_in(&before, 7..=9, &[]);
+    let (second, second_day) = rostered_in(&before, 1..=13, &[first.as_str()]);
+    let (shutdown, consumer, group) = start_consumer_with(&db, &topics, Some(auto()));
+    let producer = hr_producer();
+
+    let sick = absence_message("A-1", &first, start_date + Days::new(7), 3, 1);
+    send_raw(&producer, &topics.absences, &first, &sick).await;
+    send_raw(&producer, &topics.absences, &first, &sick).await; // redelivered
+    let other = absence_message("A-2", &second, start_date + Days::new(second_day as u64), 1, 1);
+    send_raw(&producer, &topics.absences, &second, &other).await;
+    wait_until("the consumer committed all three messages", || async {
+        committed_offset(&brokers(), &group, &topics.absences) == Some(3)
+    })
+    .await;
+    shutdown.cancel();
+    consumer.await.unwrap().unwrap();
+
+    let jobs = derived_jobs(&db, roster_id).await;
+    assert_eq!(jobs.len(), 1, "one re-optimization for the roster while it is pending: {jobs:?}");
+    let mut conn = db.pool.acquire().await.unwrap();
+    let broken: BTreeSet<String> =
+        absences::disruptions(&mut conn, roster_id).await.unwrap().into_iter().map(|d| d.absence_id).collect();
+    assert_eq!(broken, BTreeSet::from(["A-1".to_string(), "A-2".to_string()]), "both absences break the roster");
+    drop(conn);
+    let trail = audit::list(&db.pool, RosterId(roster_id)).await.unwrap();
+    assert_eq!(trail.iter().filter(|e| e.action == "reoptimize").count(), 1, "{trail:?}");
+    let rendered = metrics.render();
+    assert!(rendered.contains(r#"roster_auto_reoptimizations_total{outcome="already_pending"}"#), "{rendered}");
+    db.remove().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_auto_reoptimization_off_an_absence_that_breaks_a_published_roster_only_marks_it() {
+    let db = TestDb::create().await;
+    let topics = fresh_topics(1).await;
+    let Published { roster_id, start_date, cells: before } = solved_published_roster(&db.pool, &topics).await;
+    let (sick, _) = rostered_in(&before, 7..=9, &[]);
+    let (shutdown, consumer, group) = start_consumer(&db, &topics);
+
+    let message = absence_message("A-1", &sick, start_date + Days::new(7), 3, 1);
+    send_raw(&hr_producer(), &topics.absences, &sick, &message).await;
+    wait_until("the consumer committed the absence", || async {
+        committed_offset(&brokers(), &group, &topics.absences) == Some(1)
+    })
+    .await;
+    shutdown.cancel();
+    consumer.await.unwrap().unwrap();
+
+    let mut conn = db.pool.acquire().await.unwrap();
+    assert!(!absences::disruptions(&mut conn, roster_id).await.unwrap().is_empty(), "the roster is marked broken");
+    drop(conn);
+    let jobs = derived_jobs(&db, roster_id).await;
+    assert!(jobs.is_empty(), "no job without ROSTER_AUTO_REOPTIMIZE: {jobs:?}");
+    assert!(audit::list(&db.pool, RosterId(roster_id)).await.unwrap().is_empty());
+    db.remove().await;
 }

@@ -1,9 +1,15 @@
 //! The dispatcher workflow: transitions, validated edits with optimistic versioning, re-optimization
-//! after a disruption, exports.
+//! after a disruption (asked for, or queued by the HR consumer as a draft to review), exports.
 
 use std::time::Duration;
 
+use chrono::{Days, NaiveDate};
+use reqwest::Client;
 use serde_json::{Value, json};
+use service::db::absences::ApplyOutcome;
+use service::events::envelope::{AbsenceKind, AbsenceRecorded};
+use service::identity::Role;
+use service::reoptimization::{AutoOutcome, AutoReoptimize};
 
 use crate::helpers::{TestApp, small_scenario, spawn_app};
 
@@ -216,8 +222,13 @@ async fn a_sick_driver_is_reoptimized_with_fewer_changes_than_a_fresh_solve_and_
     let job: Value = res.json().await.expect("json");
     let done = app.wait_until_ended(job["id"].as_str().expect("job")).await;
     assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["trigger"], "api");
     let repaired = done["roster_id"].as_str().expect("roster").to_string();
     let after = cells(&app, &repaired).await;
+    let header: Value = app.get(&format!("/v1/rosters/{repaired}")).await.json().await.expect("json");
+    assert_eq!(header["status"], "proposed", "what a user asked for goes straight to review");
+    let trail: Value = app.get(&format!("/v1/rosters/{original}/audit")).await.json().await.expect("json");
+    assert_eq!((&trail[0]["action"], &trail[0]["actor"]), (&json!("reoptimize"), &json!("admin")));
 
     let diff: Value = app.get(&format!("/v1/rosters/{repaired}/diff")).await.json().await.expect("json");
     assert_eq!(diff["parent_roster_id"], json!(original));
@@ -247,6 +258,77 @@ async fn a_sick_driver_is_reoptimized_with_fewer_changes_than_a_fresh_solve_and_
         changes(&before, &after),
         changes(&before, &fresh_cells)
     );
+    app.stop().await;
+}
+
+async fn transition_as(app: &TestApp, client: &Client, roster: &str, to: &str) -> (u16, Value) {
+    let res = client
+        .post(app.url(&format!("/v1/rosters/{roster}/transitions")))
+        .json(&json!({"to": to, "reason": "reviewed the repair"}))
+        .send()
+        .await
+        .expect("request");
+    (res.status().as_u16(), res.json().await.expect("json"))
+}
+
+#[tokio::test]
+async fn a_draft_queued_after_an_hr_absence_is_proposed_by_a_dispatcher_before_it_can_be_approved() {
+    let app = spawn_app(1).await;
+    let original = solved_roster(&app, &small_scenario(10, 14, 15)).await;
+    assert_eq!(transition(&app, &original, "approved").await.0, 200);
+    assert_eq!(transition(&app, &original, "published").await.0, 200);
+    let before = cells(&app, &original).await;
+    let (sick, _) = before.keys().find(|(_, day)| (7..=9).contains(day)).expect("someone works days 7-9").clone();
+
+    // What the HR consumer does with ROSTER_AUTO_REOPTIMIZE on, without the broker (the Kafka path
+    // is covered by service/tests/events.rs): apply the absence and queue the repair in one transaction.
+    let monday = NaiveDate::from_ymd_opt(2026, 1, 5).expect("date");
+    let absence = AbsenceRecorded {
+        absence_id: "A-17".into(),
+        driver_id: sick.clone(),
+        kind: AbsenceKind::Sickness,
+        from: monday + Days::new(7),
+        to: monday + Days::new(9),
+        driver_version: 1,
+    };
+    let mut tx = app.pool.begin().await.expect("transaction");
+    let applied = service::db::absences::apply(&mut tx, &absence, uuid::Uuid::new_v4()).await.expect("applied");
+    assert!(matches!(applied, ApplyOutcome::Applied { disruptions } if disruptions > 0), "{applied:?}");
+    let auto = AutoReoptimize::new(3);
+    let outcomes = service::reoptimization::after_absence(&mut tx, &absence, &auto, &app.settings.kafka.topics)
+        .await
+        .expect("queued");
+    tx.commit().await.expect("commit");
+    let [AutoOutcome::Queued { job_id, .. }] = outcomes.as_slice() else { panic!("one job queued: {outcomes:?}") };
+
+    let done = app.wait_until_ended(&job_id.to_string()).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!((&done["trigger"], &done["submitted_by"]), (&json!("hr_absence"), &json!("hr-consumer")));
+    let draft = done["roster_id"].as_str().expect("roster").to_string();
+    let header: Value = app.get(&format!("/v1/rosters/{draft}")).await.json().await.expect("json");
+    assert_eq!(header["status"], "draft");
+
+    let planner = app.client_as(Role::Planner).await;
+    assert_eq!(transition_as(&app, &planner, &draft, "proposed").await.0, 403, "planners do not review");
+    let dispatcher = app.client_as(Role::Dispatcher).await;
+    let (s, p) = transition_as(&app, &dispatcher, &draft, "approved").await;
+    assert_eq!((s, &p["current_state"], &p["allowed"]), (409, &json!("draft"), &json!(["proposed"])), "{p}");
+    let (s, p) = transition_as(&app, &dispatcher, &draft, "proposed").await;
+    assert_eq!((s, &p["status"], &p["version"]), (200, &json!("proposed"), &json!(2)), "{p}");
+    assert_eq!(transition_as(&app, &dispatcher, &draft, "approved").await.0, 200);
+
+    let trail: Value = app.get(&format!("/v1/rosters/{draft}/audit")).await.json().await.expect("json");
+    let moves: Vec<(&str, &str)> = trail
+        .as_array()
+        .expect("trail")
+        .iter()
+        .map(|e| (e["from_status"].as_str().unwrap_or(""), e["to_status"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(moves, [("draft", "proposed"), ("proposed", "approved")]);
+    assert!(trail[0]["actor"].as_str().is_some_and(|a| a.starts_with("dispatcher")), "{trail}");
+    let trail: Value = app.get(&format!("/v1/rosters/{original}/audit")).await.json().await.expect("json");
+    let queued = trail.as_array().expect("trail").iter().find(|e| e["action"] == "reoptimize").expect("recorded");
+    assert_eq!((&queued["actor"], &queued["details"]["job_id"]), (&json!("hr-consumer"), &json!(job_id)));
     app.stop().await;
 }
 

@@ -15,7 +15,7 @@ use super::extract::{ApiJson, ApiQuery, path_id};
 use super::problem::{ApiError, Problem};
 use crate::db;
 use crate::db::jobs::{JobFilter, JobRow, NewJob};
-use crate::domain::{JobId, JobOptions, JobStatus, RosterId, ScenarioId};
+use crate::domain::{JobId, JobOptions, JobStatus, JobTrigger, RosterId, ScenarioId};
 use crate::events::emit;
 use crate::identity::Principal;
 
@@ -64,8 +64,10 @@ pub struct JobView {
     pub attempts: i32,
     /// Claims allowed.
     pub max_attempts: i32,
-    /// Submitter.
+    /// Submitter (`hr-consumer` for a re-optimization queued after an HR absence).
     pub submitted_by: Option<String>,
+    /// Why it was queued: `api` (a user) or `hr_absence` (the HR consumer, whose roster is a draft).
+    pub trigger: JobTrigger,
     /// Submitted.
     pub created_at: DateTime<Utc>,
     /// First claimed.
@@ -90,6 +92,7 @@ impl From<JobRow> for JobView {
     fn from(j: JobRow) -> JobView {
         JobView {
             status: j.status(),
+            trigger: j.trigger(),
             id: j.id,
             scenario_id: j.scenario_id,
             options: j.options,
@@ -166,6 +169,7 @@ pub async fn submit(
         request_hash: &request_hash,
         max_attempts: state.settings.max_attempts,
         submitted_by: Some(&principal.username),
+        trigger: JobTrigger::Api,
     };
     let inserted = db::jobs::insert(&mut tx, &new).await?;
     let (id, replayed) = match (inserted, &key) {

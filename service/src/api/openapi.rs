@@ -19,7 +19,7 @@ use crate::domain;
         auth::login, auth::logout, auth::me, users::create, users::list, users::read, users::update,
     ),
     components(schemas(
-        problem::Problem, problem::FieldProblem, domain::JobStatus, domain::JobOptions,
+        problem::Problem, problem::FieldProblem, domain::JobStatus, domain::JobTrigger, domain::JobOptions,
         scenarios::ScenarioView, jobs::SubmitJob, jobs::JobView, jobs::JobPage, db::progress::ProgressRow,
         rosters::RosterView, rosters::AssignmentView, rosters::ForecastView, rosters::DriverForecast,
         db::rosters::DriverSummaryRow, db::rosters::ForecastRow,

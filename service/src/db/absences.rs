@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::domain::RosterId;
 use crate::events::envelope::AbsenceRecorded;
 
 /// What applying an absence did.
@@ -144,6 +145,41 @@ pub async fn for_driver(
     .bind(driver_id)
     .bind(from)
     .bind(to)
+    .fetch_all(conn)
+    .await
+}
+
+/// The absences of any of `drivers` that overlap `from..=to`, by driver then date: what a
+/// re-optimization of a roster over that horizon must respect.
+pub async fn overlapping(
+    conn: &mut PgConnection,
+    drivers: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Absence>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT absence_id, driver_id, kind, from_date, to_date, source_version FROM driver_absences
+         WHERE driver_id = ANY($1) AND from_date <= $3 AND to_date >= $2
+         ORDER BY driver_id, from_date, absence_id",
+    )
+    .bind(drivers)
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await
+}
+
+/// The rosters, still published, that `absence_id` breaks, in id order (the order in which the HR
+/// consumer takes their locks, so two consumers never wait for each other in a circle).
+pub async fn disrupted_published_rosters(
+    conn: &mut PgConnection,
+    absence_id: &str,
+) -> Result<Vec<RosterId>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT d.roster_id FROM roster_disruptions d JOIN rosters r ON r.id = d.roster_id
+         WHERE d.absence_id = $1 AND r.status = 'published' ORDER BY d.roster_id",
+    )
+    .bind(absence_id)
     .fetch_all(conn)
     .await
 }

@@ -10,11 +10,11 @@ use crate::domain::RosterId;
 pub struct AuditRow {
     /// Sequence number (global, increasing).
     pub id: i64,
-    /// Version the action produced.
+    /// Version the action produced (for `reoptimize`, the version the re-optimization starts from).
     pub version: i32,
-    /// Who.
+    /// Who (a user, or `hr-consumer` for a re-optimization queued after an HR absence).
     pub actor: String,
-    /// `transition`, `edit` or `forced_edit`.
+    /// `transition`, `edit`, `forced_edit` or `reoptimize`.
     pub action: String,
     /// Status before a transition.
     pub from_status: Option<String>,
@@ -22,7 +22,8 @@ pub struct AuditRow {
     pub to_status: Option<String>,
     /// Why (required for forced edits).
     pub reason: Option<String>,
-    /// Changed cells, violations and cost delta of an edit.
+    /// Changed cells, violations and cost delta of an edit; job, trigger, window and absences of a
+    /// re-optimization.
     pub details: serde_json::Value,
     /// When.
     pub at: DateTime<Utc>,

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::types::PgInterval;
 use sqlx::{PgConnection, PgPool};
 
-use crate::domain::{JobId, JobStatus, RosterId, ScenarioId};
+use crate::domain::{JobId, JobStatus, JobTrigger, RosterId, ScenarioId};
 
 /// A job as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -43,6 +43,8 @@ pub struct JobRow {
     pub lease_expires_at: Option<DateTime<Utc>>,
     /// Who submitted it.
     pub submitted_by: Option<String>,
+    /// Why it was queued (see [`JobTrigger`]).
+    pub trigger: String,
     /// Submission time.
     pub created_at: DateTime<Utc>,
     /// First claim.
@@ -68,12 +70,18 @@ impl JobRow {
     pub fn status(&self) -> JobStatus {
         self.status.parse().unwrap_or(JobStatus::Failed)
     }
+
+    /// The typed trigger. The column's CHECK constraint guarantees a known name; were it ever
+    /// unknown, the job's roster would be treated as one nobody asked for (a draft).
+    pub fn trigger(&self) -> JobTrigger {
+        self.trigger.parse().unwrap_or(JobTrigger::HrAbsence)
+    }
 }
 
 const COLUMNS: &str = "j.id, j.scenario_id, j.status, j.options, j.baseline_roster_id, j.idempotency_key, \
     j.request_hash, j.cancel_requested, j.attempts, j.max_attempts, j.lease_owner, j.lease_expires_at, \
-    j.submitted_by, j.created_at, j.started_at, j.finished_at, j.solve_status, j.objective_cents, j.bound, \
-    j.gap, j.error, (SELECT r.id FROM rosters r WHERE r.job_id = j.id) AS roster_id";
+    j.submitted_by, j.trigger, j.created_at, j.started_at, j.finished_at, j.solve_status, j.objective_cents, \
+    j.bound, j.gap, j.error, (SELECT r.id FROM rosters r WHERE r.job_id = j.id) AS roster_id";
 
 fn interval(d: Duration) -> PgInterval {
     PgInterval { months: 0, days: 0, microseconds: d.as_micros() as i64 }
@@ -98,6 +106,8 @@ pub struct NewJob<'a> {
     pub max_attempts: i32,
     /// Submitter.
     pub submitted_by: Option<&'a str>,
+    /// Why it is queued.
+    pub trigger: JobTrigger,
 }
 
 /// Inserts a job; `None` when a job with the same idempotency key already exists (the caller then
@@ -105,8 +115,8 @@ pub struct NewJob<'a> {
 pub async fn insert(conn: &mut PgConnection, j: &NewJob<'_>) -> Result<Option<JobId>, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO jobs (id, scenario_id, options, baseline_roster_id, idempotency_key, request_hash,
-                           max_attempts, submitted_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                           max_attempts, submitted_by, trigger)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING id",
     )
@@ -118,6 +128,20 @@ pub async fn insert(conn: &mut PgConnection, j: &NewJob<'_>) -> Result<Option<Jo
     .bind(j.request_hash)
     .bind(j.max_attempts)
     .bind(j.submitted_by)
+    .bind(j.trigger.as_str())
+    .fetch_optional(conn)
+    .await
+}
+
+/// The queued or running job that re-optimizes `roster` (has it as baseline), if any: the HR
+/// consumer queues no second one while one is pending. Call it with the roster's row locked
+/// ([`crate::db::rosters::hold`]) so that two consumers cannot both see none.
+pub async fn active_from_baseline(conn: &mut PgConnection, roster: RosterId) -> Result<Option<JobId>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM jobs WHERE baseline_roster_id = $1 AND status IN ('queued', 'running')
+         ORDER BY created_at LIMIT 1",
+    )
+    .bind(roster)
     .fetch_optional(conn)
     .await
 }
@@ -206,6 +230,15 @@ pub struct Claimed {
     pub attempts: i32,
     /// Submitter, carried into the events the job causes.
     pub submitted_by: Option<String>,
+    /// Why it was queued; decides the status of the roster it produces.
+    pub trigger: String,
+}
+
+impl Claimed {
+    /// The typed trigger; see [`JobRow::trigger`] for why an unknown name means a draft.
+    pub fn trigger(&self) -> JobTrigger {
+        self.trigger.parse().unwrap_or(JobTrigger::HrAbsence)
+    }
 }
 
 /// Claims the oldest claimable job for `worker`: a queued one, or a running one whose lease expired
@@ -221,7 +254,7 @@ pub async fn claim(conn: &mut PgConnection, worker: &str, lease: Duration) -> Re
              ORDER BY created_at
              FOR UPDATE SKIP LOCKED
              LIMIT 1)
-         RETURNING id, scenario_id, options, baseline_roster_id, attempts, submitted_by",
+         RETURNING id, scenario_id, options, baseline_roster_id, attempts, submitted_by, trigger",
     )
     .bind(worker)
     .bind(interval(lease))

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use model::overtime::CostForecast;
-use model::{Evaluation, Roster};
+use model::{Evaluation, Roster, RosterStatus};
 use sqlx::{PgConnection, PgPool};
 
 use crate::domain::{JobId, RosterId, ScenarioId};
@@ -43,23 +43,26 @@ pub struct AssignmentRow {
     pub shift_id: String,
 }
 
-/// Stores a new roster with its children.
+/// Stores a new roster with its children, in lifecycle status `status`.
+#[allow(clippy::too_many_arguments)] // each is a column of the header; a struct would only rename them
 pub async fn insert(
     conn: &mut PgConnection,
     id: RosterId,
     scenario_id: ScenarioId,
     job_id: Option<JobId>,
+    status: RosterStatus,
     roster: &Roster,
     eval: &Evaluation,
     forecast: &CostForecast,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO rosters (id, scenario_id, job_id, status, objective_cents, hard_violations)
-         VALUES ($1, $2, $3, 'proposed', $4, $5)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(id)
     .bind(scenario_id)
     .bind(job_id)
+    .bind(status.as_str())
     .bind(eval.objective.total().cents())
     .bind(eval.violations.len() as i32)
     .execute(&mut *conn)
@@ -226,6 +229,17 @@ pub async fn forecast(pool: &PgPool, id: RosterId) -> Result<Vec<ForecastRow>, s
 /// are serialized here; the version check then sees the latest committed version).
 pub async fn lock(conn: &mut PgConnection, id: RosterId) -> Result<Option<RosterRow>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM rosters WHERE id = $1 FOR UPDATE"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Holds a roster's header for the rest of the transaction without blocking the foreign-key checks
+/// of rows that refer to it (`FOR NO KEY UPDATE`): the HR consumers serialize on it before they
+/// look for a pending re-optimization of the roster and queue one, so two of them never both
+/// queue. Edits and transitions ([`lock`]) still wait for it, and it for them.
+pub async fn hold(conn: &mut PgConnection, id: RosterId) -> Result<Option<RosterRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM rosters WHERE id = $1 FOR NO KEY UPDATE"))
         .bind(id)
         .fetch_optional(conn)
         .await

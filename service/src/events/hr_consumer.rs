@@ -7,6 +7,11 @@
 //! applied (not JSON, wrong type, invalid fields) goes to the dead-letter topic with the reason in
 //! a header, and the consumer moves on; a database or broker failure is retried on the same
 //! message instead, so nothing is skipped.
+//!
+//! With automatic re-optimization on (`ROSTER_AUTO_REOPTIMIZE`), the same transaction also queues a
+//! re-optimization of every published roster the absence breaks
+//! ([`crate::reoptimization::after_absence`]): the absence and its jobs commit together, and a
+//! redelivered message, skipped by the state check, queues nothing.
 
 use std::time::Duration;
 
@@ -23,12 +28,13 @@ use uuid::Uuid;
 use super::envelope::{ABSENCE_RECORDED, AbsenceRecorded};
 use super::{Envelope, EventsError, KafkaConfig};
 use crate::db::absences::{self, ApplyOutcome};
+use crate::reoptimization::{self, AutoOutcome, AutoReoptimize};
 
 /// Header carrying why a message was dead-lettered.
 pub const DLQ_REASON_HEADER: &str = "dlq.reason";
 
 /// Tuning of the consumer; [`HrConsumerConfig::default`] suits production.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HrConsumerConfig {
     /// Consumer group: every replica of `roster` shares it, so each message is applied by one.
     pub group_id: String,
@@ -38,6 +44,9 @@ pub struct HrConsumerConfig {
     pub min_backoff: Duration,
     /// Longest pause between retries during an outage.
     pub max_backoff: Duration,
+    /// How to re-optimize the published rosters an absence breaks; `None` (the default) only
+    /// marks them, for a planner to act on.
+    pub auto_reoptimize: Option<AutoReoptimize>,
 }
 
 impl Default for HrConsumerConfig {
@@ -47,6 +56,7 @@ impl Default for HrConsumerConfig {
             delivery_timeout: Duration::from_secs(10),
             min_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(10),
+            auto_reoptimize: None,
         }
     }
 }
@@ -54,8 +64,9 @@ impl Default for HrConsumerConfig {
 /// What became of one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Handled {
-    /// A valid absence went through the state checks with this outcome.
-    Absence(ApplyOutcome),
+    /// A valid absence went through the state checks with this outcome, and automatic
+    /// re-optimization did this about each roster it broke (nothing when it is off).
+    Absence(ApplyOutcome, Vec<AutoOutcome>),
     /// Invalid; published to the dead-letter topic with this reason.
     DeadLettered(String),
 }
@@ -136,8 +147,18 @@ impl HrConsumer {
             Ok((event_id, absence)) => {
                 let mut tx = self.pool.begin().await?;
                 let outcome = absences::apply(&mut tx, &absence, event_id).await?;
+                let auto = match (&self.config.auto_reoptimize, outcome) {
+                    (Some(auto), ApplyOutcome::Applied { disruptions }) if disruptions > 0 => {
+                        reoptimization::after_absence(&mut tx, &absence, auto, &self.kafka.topics).await?
+                    }
+                    _ => Vec::new(),
+                };
                 tx.commit().await?;
-                Ok(Handled::Absence(outcome))
+                // Counted once committed: a rolled-back attempt is retried and counted then.
+                for a in &auto {
+                    metrics::counter!("roster_auto_reoptimizations_total", "outcome" => a.label()).increment(1);
+                }
+                Ok(Handled::Absence(outcome, auto))
             }
             Err(reason) => {
                 self.dead_letter(message, dlq, &reason).await?;

@@ -28,7 +28,19 @@ pub(super) async fn store(
     if let (Some(grid), Some(eval)) = (&result.roster, &result.evaluation) {
         let roster = Roster::from_grid(index, grid);
         let forecast = cost_forecast(index, grid);
-        db::rosters::insert(&mut tx, RosterId::new(), job.scenario_id, Some(job.id), &roster, eval, &forecast).await?;
+        // A roster the system queued on its own starts as a draft for a dispatcher to review.
+        let lifecycle = job.trigger().roster_status();
+        db::rosters::insert(
+            &mut tx,
+            RosterId::new(),
+            job.scenario_id,
+            Some(job.id),
+            lifecycle,
+            &roster,
+            eval,
+            &forecast,
+        )
+        .await?;
     }
     let row = outcome_row(result, status, error.as_deref());
     if !db::jobs::finish(&mut tx, job.id, &worker.id, &row).await? {

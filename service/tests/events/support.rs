@@ -1,18 +1,29 @@
 //! Helpers of the event tests: a fresh database per test, topics on the real broker, a consumer
-//! that collects messages, bounded waits, and a small published roster to work on.
+//! that collects messages, bounded waits, a small published roster to work on, and a solved one
+//! for the tests that re-optimize it.
 
+use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use model::generate::{GeneratorParams, generate};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
 use rdkafka::message::OwnedMessage;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
+use service::config::Settings;
+use service::db::jobs::NewJob;
+use service::db::scenarios::NewScenario;
+use service::domain::{JobId, JobOptions, JobTrigger, RosterId, ScenarioId};
+use service::events::{KafkaConfig, Topics};
+use service::worker::Worker;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection, PgPool};
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 /// Generous bound of every wait: long enough for a loaded 2-core CI machine, short enough to fail.
@@ -193,4 +204,78 @@ pub async fn seed_roster(pool: &PgPool) -> Seeded {
         .unwrap();
     }
     Seeded { scenario_id, job_id, roster_id, start_date }
+}
+
+/// Cells of a roster: (driver, day) → shift; a missing cell is a day off.
+pub type Cells = BTreeMap<(String, i32), String>;
+
+/// The cells of `roster`, read from the database.
+pub async fn cells(pool: &PgPool, roster: Uuid) -> Cells {
+    let mut conn = pool.acquire().await.unwrap();
+    let rows = service::db::rosters::assignments(&mut conn, RosterId(roster)).await.unwrap();
+    rows.into_iter().map(|a| ((a.driver_id, a.day), a.shift_id)).collect()
+}
+
+/// A solver worker writing its job events for `topics`.
+pub fn worker(pool: &PgPool, topics: &Topics) -> Worker {
+    let kafka = KafkaConfig { brokers: brokers(), topics: topics.clone(), ..KafkaConfig::default() };
+    Worker::new(pool.clone(), Arc::new(Settings { kafka, ..Settings::default() }))
+}
+
+/// Lets `worker` take the oldest queued job and run it to its end.
+pub async fn solve_next(worker: &Worker) {
+    let worked = worker.step(&CancellationToken::new()).await.expect("the worker step runs");
+    assert!(worked, "a job was waiting");
+}
+
+/// A published roster with real content: a generated 10-driver, 14-day scenario from Monday
+/// 2026-03-02, solved by a real worker, then published.
+pub struct Published {
+    pub roster_id: Uuid,
+    pub start_date: NaiveDate,
+    pub cells: Cells,
+}
+
+pub async fn solved_published_roster(pool: &PgPool, topics: &Topics) -> Published {
+    let start_date = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    let params = GeneratorParams { drivers: 10, days: 14, depots: 1, seed: 15, start_date };
+    let scenario = generate(&params).unwrap();
+    let body = serde_json::to_value(&scenario).unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    let new = NewScenario {
+        id: ScenarioId::new(),
+        name: "events re-optimization test",
+        body: &body,
+        drivers: 10,
+        days: 14,
+        start_date,
+        created_by: Some("planner"),
+    };
+    let stored = service::db::scenarios::insert(&mut conn, &new).await.unwrap();
+    let options = serde_json::to_value(JobOptions { time_limit_secs: 20.0, ..JobOptions::default() }).unwrap();
+    let job = NewJob {
+        id: JobId::new(),
+        scenario_id: stored.id,
+        options: &options,
+        baseline_roster_id: None,
+        idempotency_key: None,
+        request_hash: "hash",
+        max_attempts: 3,
+        submitted_by: Some("planner"),
+        trigger: JobTrigger::Api,
+    };
+    service::db::jobs::insert(&mut conn, &job).await.unwrap();
+    drop(conn);
+    solve_next(&worker(pool, topics)).await;
+    let roster_id: Uuid = sqlx::query_scalar("SELECT id FROM rosters WHERE job_id = $1")
+        .bind(job.id)
+        .fetch_one(pool)
+        .await
+        .expect("the job stored a roster");
+    sqlx::query("UPDATE rosters SET status = 'published', version = version + 2 WHERE id = $1")
+        .bind(roster_id)
+        .execute(pool)
+        .await
+        .unwrap();
+    Published { roster_id, start_date, cells: cells(pool, roster_id).await }
 }
