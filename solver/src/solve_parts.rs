@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use crate::decompose::{Part, merge_part, sub_scenario, unworkable_demand_cost};
 use crate::diagnosis::Diagnosis;
 use crate::error::SolverError;
+use crate::heuristic::construct;
 use crate::options::SolveOptions;
 use crate::progress::{Phase, Progress};
 use crate::solve::{ModelSize, SolveHooks, SolveResult, SolveStatus, solve};
@@ -37,17 +38,41 @@ pub fn solve_parts(
     let sizes: Vec<f64> = subs.iter().map(|s| (s.drivers() * s.days() * s.shifts()) as f64).collect();
     let total: f64 = sizes.iter().sum::<f64>().max(1.0);
     let lanes = f64::from(opts.threads.max(1)).min(parts.len() as f64);
-    let incumbents = Mutex::new(vec![None::<f64>; parts.len()]);
+    // Every part's greedy roster first (well under a second each, in parallel): the merged first
+    // legal roster is reported at once, not when the last part's turn in the lanes comes.
+    let starts: Vec<Option<(RosterGrid, f64)>> = subs
+        .par_iter()
+        .map(|sub| {
+            let grid = construct(sub);
+            let eval = evaluate(sub, &grid);
+            (opts.warm_start && eval.is_feasible()).then(|| (grid, eval.objective.total().cents() as f64))
+        })
+        .collect();
+    let incumbents = Mutex::new(starts.iter().map(|s| s.as_ref().map(|(_, obj)| *obj)).collect::<Vec<_>>());
     let constant = unworkable_demand_cost(ix, parts);
+    if let Ok(inc) = incumbents.lock()
+        && inc.iter().all(Option::is_some)
+    {
+        (hooks.progress)(&Progress {
+            elapsed: started.elapsed(),
+            incumbent: Some(inc.iter().flatten().sum::<f64>() + constant),
+            bound: None,
+            gap: None,
+            phase: Phase::Heuristic,
+        });
+    }
     let results: Vec<Result<SolveResult, SolverError>> = subs
         .par_iter()
         .enumerate()
         .map(|(i, sub)| {
             let share = (opts.time_limit.as_secs_f64() * lanes * sizes[i] / total).min(opts.time_limit.as_secs_f64());
             let left = opts.time_limit.saturating_sub(started.elapsed()).as_secs_f64();
+            let start = starts[i].as_ref().map(|(g, _)| g);
             let part_opts = SolveOptions {
                 time_limit: std::time::Duration::from_secs_f64(share.min(left).max(0.5)),
                 threads: 1,
+                // The greedy roster is already there, as the part's start.
+                warm_start: opts.warm_start && start.is_none(),
                 ..opts.clone()
             };
             let sink = |p: &Progress| {
@@ -67,7 +92,7 @@ pub fn solve_parts(
                     });
                 }
             };
-            solve(sub, &part_opts, SolveHooks { progress: &sink, cancel: hooks.cancel, initial: None })
+            solve(sub, &part_opts, SolveHooks { progress: &sink, cancel: hooks.cancel, initial: start })
         })
         .collect();
     let results: Vec<SolveResult> = results.into_iter().collect::<Result<_, _>>()?;

@@ -42,3 +42,21 @@ fn decomposed_and_monolithic_solves_reach_the_same_optimum() {
         assert_eq!(split.objective(), whole.objective(), "seed {seed}");
     }
 }
+
+#[test]
+fn a_decomposed_solve_reports_the_merged_greedy_roster_before_any_part_is_optimized() {
+    let ix = scenario(13);
+    let cancel = CancelToken::new();
+    let reports = std::sync::Mutex::new(Vec::<solver::Progress>::new());
+    let sink = |p: &solver::Progress| reports.lock().expect("lock").push(p.clone());
+    let opts = SolveOptions { time_limit: Duration::from_secs(30), decompose: true, ..SolveOptions::default() };
+    let res = solve(&ix, &opts, SolveHooks { progress: &sink, cancel: &cancel, initial: None }).expect("solve");
+    assert_eq!(res.parts, 3);
+    let reports = reports.into_inner().expect("lock");
+    let first = reports.first().expect("a progress report");
+    assert_eq!(first.phase, solver::Phase::Heuristic, "{reports:?}");
+    let greedy = first.incumbent.expect("the merged greedy roster's objective");
+    // Later reports only improve on it, down to the returned roster.
+    let final_obj = res.objective().expect("objective").cents() as f64;
+    assert!(final_obj <= greedy + 1e-6, "{final_obj} > {greedy}");
+}
