@@ -31,7 +31,7 @@ use crate::db::rosters::RosterRow;
 use crate::db::scenarios::NewScenario;
 use crate::domain::{JobId, JobOptions, JobTrigger, RosterId, ScenarioId};
 use crate::events::Topics;
-use crate::events::envelope::AbsenceRecorded;
+use crate::events::envelope::{AbsenceKind, AbsenceRecorded};
 
 /// The change penalty used when the scenario has none: a changed cell costs as much as an hour of
 /// uncovered demand would typically, so the solver changes cells only to fix real problems.
@@ -468,7 +468,7 @@ pub fn day_ranges(start: NaiveDate, days: usize, recorded: &[Absence]) -> Vec<Ab
                 driver_id: a.driver_id.clone(),
                 from_day: from as usize,
                 to_day: to as usize,
-                reason: if a.kind == "leave" { AbsenceReason::Leave } else { AbsenceReason::Sick },
+                reason: if a.kind == AbsenceKind::Leave.as_str() { AbsenceReason::Leave } else { AbsenceReason::Sick },
             })
         })
         .collect()

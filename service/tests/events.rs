@@ -276,6 +276,18 @@ fn start_consumer_with(db: &TestDb, topics: &Topics, auto: Option<AutoReoptimize
     (shutdown.clone(), tokio::spawn(consumer.run(shutdown)), group_id)
 }
 
+/// Waits until the consumer's group has committed `messages` offsets of the absences topic (every
+/// message sent so far handled), then shuts the consumer down.
+async fn stop_after_committing(running: Running, topics: &Topics, messages: i64) {
+    let (shutdown, consumer, group) = running;
+    wait_until(&format!("the consumer committed {messages} message(s)"), || async {
+        committed_offset(&brokers(), &group, &topics.absences) == Some(messages)
+    })
+    .await;
+    shutdown.cancel();
+    consumer.await.unwrap().unwrap();
+}
+
 async fn version_of(db: &TestDb, driver: &str) -> Option<i64> {
     sqlx::query_scalar("SELECT last_version FROM driver_absence_state WHERE driver_id = $1")
         .bind(driver)
@@ -295,7 +307,7 @@ async fn a_duplicated_or_out_of_order_absence_changes_availability_once() {
         .unwrap();
     // One partition: the sentinel at the end is read after everything before it.
     let topics = fresh_topics(1).await;
-    let (shutdown, consumer, group) = start_consumer(&db, &topics);
+    let running = start_consumer(&db, &topics);
     let producer = hr_producer();
     let tuesday = seeded.start_date + Days::new(1);
 
@@ -308,12 +320,7 @@ async fn a_duplicated_or_out_of_order_absence_changes_availability_once() {
     send_raw(&producer, &topics.absences, "D1", &replayed_older).await;
     send_raw(&producer, &topics.absences, "D2", &absence_message("S-1", "D2", tuesday, 1, 1)).await;
     wait_until("the sentinel absence of D2 is applied", || async { version_of(&db, "D2").await == Some(1) }).await;
-    wait_until("the group committed the offset after the last of the 5 messages", || async {
-        committed_offset(&brokers(), &group, &topics.absences) == Some(5)
-    })
-    .await;
-    shutdown.cancel();
-    consumer.await.unwrap().unwrap();
+    stop_after_committing(running, &topics, 5).await;
 
     let mut conn = db.pool.acquire().await.unwrap();
     let week_end = seeded.start_date + Days::new(6);
@@ -418,16 +425,11 @@ async fn with_auto_reoptimization_an_absence_breaking_a_published_roster_queues_
     let Published { roster_id, start_date, cells: before } = solved_published_roster(&db.pool, &topics).await;
     let (sick, first_day) = rostered_in(&before, 7..=9, &[]);
     let window = block_start(&before, &sick, first_day);
-    let (shutdown, consumer, group) = start_consumer_with(&db, &topics, Some(auto()));
+    let running = start_consumer_with(&db, &topics, Some(auto()));
 
     let message = absence_message("A-1", &sick, start_date + Days::new(7), 3, 1);
     send_raw(&hr_producer(), &topics.absences, &sick, &message).await;
-    wait_until("the consumer committed the absence", || async {
-        committed_offset(&brokers(), &group, &topics.absences) == Some(1)
-    })
-    .await;
-    shutdown.cancel();
-    consumer.await.unwrap().unwrap();
+    stop_after_committing(running, &topics, 1).await;
 
     let jobs = derived_jobs(&db, roster_id).await;
     assert_eq!(jobs.len(), 1, "exactly one re-optimization: {jobs:?}");
@@ -485,7 +487,7 @@ async fn a_redelivered_absence_and_another_one_while_the_repair_is_pending_queue
     let Published { roster_id, start_date, cells: before } = solved_published_roster(&db.pool, &topics).await;
     let (first, _) = rostered_in(&before, 7..=9, &[]);
     let (second, second_day) = rostered_in(&before, 1..=13, &[first.as_str()]);
-    let (shutdown, consumer, group) = start_consumer_with(&db, &topics, Some(auto()));
+    let running = start_consumer_with(&db, &topics, Some(auto()));
     let producer = hr_producer();
 
     let sick = absence_message("A-1", &first, start_date + Days::new(7), 3, 1);
@@ -493,12 +495,7 @@ async fn a_redelivered_absence_and_another_one_while_the_repair_is_pending_queue
     send_raw(&producer, &topics.absences, &first, &sick).await; // redelivered
     let other = absence_message("A-2", &second, start_date + Days::new(second_day as u64), 1, 1);
     send_raw(&producer, &topics.absences, &second, &other).await;
-    wait_until("the consumer committed all three messages", || async {
-        committed_offset(&brokers(), &group, &topics.absences) == Some(3)
-    })
-    .await;
-    shutdown.cancel();
-    consumer.await.unwrap().unwrap();
+    stop_after_committing(running, &topics, 3).await;
 
     let jobs = derived_jobs(&db, roster_id).await;
     assert_eq!(jobs.len(), 1, "one re-optimization for the roster while it is pending: {jobs:?}");
@@ -520,16 +517,11 @@ async fn with_auto_reoptimization_off_an_absence_that_breaks_a_published_roster_
     let topics = fresh_topics(1).await;
     let Published { roster_id, start_date, cells: before } = solved_published_roster(&db.pool, &topics).await;
     let (sick, _) = rostered_in(&before, 7..=9, &[]);
-    let (shutdown, consumer, group) = start_consumer(&db, &topics);
+    let running = start_consumer(&db, &topics);
 
     let message = absence_message("A-1", &sick, start_date + Days::new(7), 3, 1);
     send_raw(&hr_producer(), &topics.absences, &sick, &message).await;
-    wait_until("the consumer committed the absence", || async {
-        committed_offset(&brokers(), &group, &topics.absences) == Some(1)
-    })
-    .await;
-    shutdown.cancel();
-    consumer.await.unwrap().unwrap();
+    stop_after_committing(running, &topics, 1).await;
 
     let mut conn = db.pool.acquire().await.unwrap();
     assert!(!absences::disruptions(&mut conn, roster_id).await.unwrap().is_empty(), "the roster is marked broken");

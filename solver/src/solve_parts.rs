@@ -43,23 +43,29 @@ pub fn solve_parts(
     let starts: Vec<Option<(RosterGrid, f64)>> = subs
         .par_iter()
         .map(|sub| {
+            if !opts.warm_start {
+                return None;
+            }
             let grid = construct(sub);
             let eval = evaluate(sub, &grid);
-            (opts.warm_start && eval.is_feasible()).then(|| (grid, eval.objective.total().cents() as f64))
+            eval.is_feasible().then(|| (grid, eval.objective.total().cents() as f64))
         })
         .collect();
     let incumbents = Mutex::new(starts.iter().map(|s| s.as_ref().map(|(_, obj)| *obj)).collect::<Vec<_>>());
     let constant = unworkable_demand_cost(ix, parts);
-    if let Ok(inc) = incumbents.lock()
-        && inc.iter().all(Option::is_some)
-    {
+    // The merged roster's objective, once every part has one.
+    let merged = |inc: &[Option<f64>]| inc.iter().copied().sum::<Option<f64>>().map(|sum| sum + constant);
+    let report = |incumbent: f64, phase: Phase| {
         (hooks.progress)(&Progress {
             elapsed: started.elapsed(),
-            incumbent: Some(inc.iter().flatten().sum::<f64>() + constant),
+            incumbent: Some(incumbent),
             bound: None,
             gap: None,
-            phase: Phase::Heuristic,
-        });
+            phase,
+        })
+    };
+    if let Some(first) = incumbents.lock().ok().and_then(|inc| merged(&inc)) {
+        report(first, Phase::Heuristic);
     }
     let results: Vec<Result<SolveResult, SolverError>> = subs
         .par_iter()
@@ -80,16 +86,9 @@ pub fn solve_parts(
                 if p.incumbent.is_some() {
                     inc[i] = p.incumbent;
                 }
-                if inc.iter().all(Option::is_some) {
-                    let sum = inc.iter().flatten().sum::<f64>() + constant;
+                if let Some(sum) = merged(&inc) {
                     drop(inc);
-                    (hooks.progress)(&Progress {
-                        elapsed: started.elapsed(),
-                        incumbent: Some(sum),
-                        bound: None,
-                        gap: None,
-                        phase: Phase::Milp,
-                    });
+                    report(sum, Phase::Milp);
                 }
             };
             solve(sub, &part_opts, SolveHooks { progress: &sink, cancel: hooks.cancel, initial: start })

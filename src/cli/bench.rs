@@ -128,7 +128,7 @@ fn run_metro_suite(a: &BenchArgs) -> anyhow::Result<ExitCode> {
     let md = metro::to_markdown(&rows);
     print!("{md}");
     write(&a.out_dir.join("metro.md"), &md)?;
-    write(&a.out_dir.join("metro.csv"), &metro::to_csv(&rows))?;
+    write(&a.out_dir.join("metro.csv"), &to_csv(&rows))?;
     eprintln!("tables written to {}", a.out_dir.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -11,6 +11,7 @@ use model::ScenarioIndex;
 use serde::Serialize;
 use solver::{CancelToken, Progress, SolveHooks, SolveOptions, solve};
 
+use super::opt;
 use crate::error::ServiceError;
 use crate::files::load_index;
 
@@ -118,10 +119,6 @@ fn peak_rss_kib() -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
-    v.map_or("–".into(), |v| v.to_string())
-}
-
 /// The scaling table as Markdown.
 pub fn to_markdown(rows: &[ScalingRow]) -> String {
     let mut out = String::from(
@@ -147,16 +144,6 @@ pub fn to_markdown(rows: &[ScalingRow]) -> String {
         );
     }
     out
-}
-
-/// The scaling table as CSV.
-pub fn to_csv(rows: &[ScalingRow]) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in rows {
-        // Serializing plain fields into a Vec cannot fail.
-        let _ = w.serialize(r);
-    }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 #[cfg(test)]

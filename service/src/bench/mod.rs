@@ -121,7 +121,8 @@ pub fn run_curtois(
     Ok(rows)
 }
 
-fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+/// A table cell: the value, or a dash when there is none.
+pub(crate) fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or("–".into(), |v| v.to_string())
 }
 
@@ -148,8 +149,8 @@ pub fn to_markdown(rows: &[BenchRow]) -> String {
     out
 }
 
-/// The table as CSV.
-pub fn to_csv(rows: &[BenchRow]) -> String {
+/// A table (Curtois or metro rows) as CSV, one line per row with the field names as header.
+pub fn to_csv<R: Serialize>(rows: &[R]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
         // Serializing plain fields into a Vec cannot fail.

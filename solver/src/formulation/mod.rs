@@ -128,12 +128,10 @@ impl<'a> RosterModel<'a> {
             }
         }
         for d in (0..ix.drivers()).map(DriverIdx).filter(out) {
-            if w.premiums {
-                cents +=
-                    (0..ix.days()).filter_map(|t| grid.get(d, t).map(|s| ix.premium_pay(d, t, s).cents())).sum::<i64>();
-            }
-            if w.overtime {
-                cents += model::overtime::driver_pay(ix, grid, d).total.overtime_pay.cents();
+            if w.premiums || w.overtime {
+                let pay = model::overtime::driver_pay(ix, grid, d).total;
+                cents += if w.premiums { pay.premium_pay.cents() } else { 0 };
+                cents += if w.overtime { pay.overtime_pay.cents() } else { 0 };
             }
             if let Some(base) = &ix.baseline {
                 let changed = (0..ix.days()).filter(|t| grid.get(d, *t) != base.get(d, *t)).count();
