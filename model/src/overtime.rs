@@ -119,6 +119,12 @@ pub fn split_week(worked: Minutes, contract: Minutes, tiers: &[OvertimeTier]) ->
     (regular, parts)
 }
 
+/// Overtime pay of driver `d` for working `worked` minutes in week `week` (all tiers, each rounded
+/// to the cent as in the forecast). Non-decreasing in `worked`.
+pub fn week_overtime_pay(index: &ScenarioIndex, d: DriverIdx, week: usize, worked: Minutes) -> Money {
+    pay_week(index, d, week, worked).overtime_pay
+}
+
 /// Regular and overtime pay of one driver's week.
 fn pay_week(index: &ScenarioIndex, d: DriverIdx, week: usize, worked: Minutes) -> PayLine {
     let tiers = &index.scenario.overtime.tiers;

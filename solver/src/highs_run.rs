@@ -154,7 +154,7 @@ thread_local! {
 /// and refuses (with a bare error status) a later solve asking for another thread count. A worker
 /// thread runs solves with different `threads` settings one after the other, so the scheduler is
 /// reset whenever the count changes. Safe because solves on one thread never overlap.
-fn use_scheduler_threads(threads: i32) {
+pub(crate) fn use_scheduler_threads(threads: i32) {
     SCHEDULER_THREADS.with(|current| {
         if current.get().is_some_and(|t| t != threads) {
             // SAFETY: no HiGHS solve runs on this thread now (this function runs before one
@@ -179,13 +179,26 @@ pub fn run(
     for (row, _) in rows {
         problem.add_constraint(row);
     }
-    let mut m = problem.try_into_inner().map_err(|e| SolverError::Highs(e.to_string()))?;
+    let m = problem.try_into_inner().map_err(|e| SolverError::Highs(e.to_string()))?;
+    run_highs(m, model.constant, (n_cols, n_rows), cfg, sink)
+}
+
+/// Solves a HiGHS model built elsewhere (the column generation's restricted master) with the same
+/// options, callbacks and MIP start as [`run`]; `constant` is added to every objective reported.
+pub fn run_highs(
+    mut m: highs::Model,
+    constant: f64,
+    (n_cols, n_rows): (usize, usize),
+    cfg: &RunConfig<'_>,
+    sink: ProgressSink<'_>,
+) -> Result<RunOutcome, SolverError> {
     use_scheduler_threads(cfg.threads as i32);
     let secs = cfg.time_limit.as_secs_f64().max(0.01);
     fn bad(k: &'static str) -> impl Fn(highs::TrySetOptionError) -> SolverError {
         move |e| SolverError::Highs(format!("option {k}: {e:?}"))
     }
     m.try_set_option("output_flag", cfg.verbose).map_err(bad("output_flag"))?;
+    m.try_set_option("log_to_console", cfg.verbose).map_err(bad("log_to_console"))?;
     m.try_set_option("time_limit", secs).map_err(bad("time_limit"))?;
     m.try_set_option("mip_rel_gap", cfg.gap).map_err(bad("mip_rel_gap"))?;
     m.try_set_option("threads", cfg.threads as i32).map_err(bad("threads"))?;
@@ -195,7 +208,7 @@ pub fn run(
     let state = CallbackState {
         sink,
         cancel: cfg.cancel,
-        constant: model.constant,
+        constant,
         started: cfg.started,
         phase: cfg.phase,
         soft_deadline: cfg.soft_deadline,
@@ -256,12 +269,12 @@ pub fn run(
         other => return Err(SolverError::Highs(format!("unexpected model status {other:?}"))),
     };
     let columns = feasible.then(|| solved.get_solution().columns().to_vec());
-    let objective = feasible.then(|| solved.objective_value() + model.constant);
+    let objective = feasible.then(|| solved.objective_value() + constant);
     let bound = solved
         .double_info_value(c"mip_dual_bound")
         .ok()
         .filter(|b| b.is_finite() && b.abs() < 1e30)
-        .map(|b| b + model.constant)
+        .map(|b| b + constant)
         .or_else(|| (status == RunStatus::Optimal).then_some(objective).flatten());
     // A start that HiGHS accepted counts as found at time zero of the run if nothing better came.
     let time_to_best = time_to_best.or_else(|| feasible.then(|| cfg.started.elapsed()));

@@ -7,12 +7,16 @@
 //! * [`formulation`]: [`formulation::RosterModel`] owns the variables and builds one constraint family
 //!   per hard rule (R1–R11) and one objective term per soft term.
 //! * [`heuristic`]: the constructive warm start.
+//! * [`row_dp`]: the best legal row of one driver given a cost per cell, exactly, by dynamic
+//!   programming (the fast move of the searches and the pricing problem of column generation).
 //! * [`highs_run`]: runs a model on HiGHS with callbacks (progress, interrupt) and a MIP start.
 //! * [`diagnosis`]: the elastic model that names the conflicting rules of an infeasible scenario.
 //! * [`decompose`] and [`solve_parts`]: independent parts (depots) solved separately in parallel.
 //! * [`lns`]: MILP-based large neighbourhood search, in parallel on rayon.
 //! * [`solve`]: the entry point; every returned roster has passed the evaluator.
 
+pub mod best_response;
+pub mod colgen;
 pub mod decompose;
 pub mod diagnosis;
 pub mod error;
@@ -21,8 +25,8 @@ pub mod heuristic;
 pub mod highs_run;
 pub mod lns;
 pub mod options;
-pub mod per_driver;
 pub mod progress;
+pub mod row_dp;
 pub mod solve;
 pub mod solve_parts;
 

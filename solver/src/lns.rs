@@ -15,7 +15,7 @@
 
 use std::time::{Duration, Instant};
 
-use model::{DriverIdx, Evaluation, RosterGrid, ScenarioIndex, evaluate};
+use model::{DriverIdx, Evaluation, RosterGrid, ScenarioIndex, ShiftIdx, evaluate};
 use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -86,7 +86,9 @@ pub fn improve(
         if left < Duration::from_millis(200) {
             break;
         }
-        let sub_limit = (left / 4).clamp(Duration::from_millis(500), Duration::from_secs(3)).min(left);
+        // Short sub-MILPs: a round waits for its slowest neighbourhood, and most neighbourhoods that
+        // improve at all do so well within a second; one that needs longer is too big (it shrinks).
+        let sub_limit = (left / 4).clamp(Duration::from_millis(300), Duration::from_secs(1)).min(left);
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed.wrapping_mul(0x9E37_79B9).wrapping_add(u64::from(round)));
         let hoods: Vec<(Kind, Vec<bool>, u64)> = (0..cfg.parallel.max(1))
             .map(|_| {
@@ -99,6 +101,7 @@ pub fn improve(
             .map(|(_, keep, seed)| solve_neighbourhood(ix, &best, keep, *seed, sub_limit, cfg.started, cancel))
             .collect();
         let mut improved_by = None;
+        let mut sideways = None;
         let round_start = best.grid.clone();
         for (i, r) in results.into_iter().enumerate() {
             let (cand, hit_limit) = r?;
@@ -111,9 +114,10 @@ pub fn improve(
                 Some(c) if improved_by.is_some() => combine(ix, &round_start, &best, &c),
                 other => other,
             };
-            if let Some(c) = cand
-                && c.eval.objective.total() < best.eval.objective.total()
-            {
+            let Some(c) = cand else { continue };
+            if c.eval.objective.total() == best.eval.objective.total() && c.grid != round_start {
+                sideways.get_or_insert(c);
+            } else if c.eval.objective.total() < best.eval.objective.total() {
                 improved_by = Some(hoods[i].0);
                 best = c;
                 (sink)(&Progress {
@@ -126,10 +130,15 @@ pub fn improve(
             }
         }
         if let Some(kind) = improved_by {
-            weights[kind as usize] = (weights[kind as usize] * 1.3).min(10.0);
+            weights[kind as usize] = (weights[kind as usize] * 1.3).min(3.0);
+        } else if let Some(c) = sideways {
+            // A different roster of the same cost: moving there lets the next neighbourhoods start
+            // from elsewhere on the plateau instead of re-proving the same local optimum. The time
+            // the cost was first reached stays.
+            best = Incumbent { found: best.found, ..c };
         }
         for w in &mut weights {
-            *w = (*w * 0.98).max(0.2);
+            *w = (*w * 0.98).max(0.5);
         }
         round += 1;
     }
@@ -274,9 +283,26 @@ fn neighbourhood(
         Kind::Drivers => {
             // A few drivers over a long window (the whole horizon when it is short).
             let len = nt.min(56).max(nt / 2);
-            let from = rng.random_range(0..=nt - len);
             let k = (free_cells / len).clamp(2.min(nd), nd);
             let mut w = driver_cost.clone();
+            // Half the time, around a costly cover cell: the drivers who could work it, so the
+            // sub-MILP can move one of them there and reshuffle the rest of their horizon.
+            let costly = cell_cost.iter().any(|c| *c > 0.0);
+            let from = if costly && rng.random_bool(0.5) {
+                let cell = weighted_index(&cell_cost, rng);
+                let (t, s) = (cell / ns, ShiftIdx(cell % ns));
+                for (d, wd) in w.iter_mut().enumerate() {
+                    if !ix.can_work(DriverIdx(d), t, s) {
+                        *wd = 0.0;
+                    }
+                }
+                if w.iter().all(|x| *x <= 0.0) {
+                    w = driver_cost.clone();
+                }
+                t.saturating_sub(len / 2).min(nt - len)
+            } else {
+                rng.random_range(0..=nt - len)
+            };
             for _ in 0..k {
                 let d = weighted_index(&w, rng);
                 w[d] = 0.0;

@@ -24,6 +24,8 @@ pub struct SolveOptions {
     pub milp_share: f64,
     /// Solve independent parts (depots whose drivers and duties do not mix) separately.
     pub decompose: bool,
+    /// Run column generation (its bound, its rosters and a dive) before the MILP and LNS phases.
+    pub column_generation: bool,
     /// Stop LNS after this many rounds (reproducible runs); `None` = until the time limit.
     pub lns_rounds: Option<u32>,
 }
@@ -40,6 +42,7 @@ impl Default for SolveOptions {
             milp_share: 0.2,
             lns_rounds: None,
             decompose: true,
+            column_generation: true,
         }
     }
 }

@@ -14,8 +14,22 @@ pub enum Phase {
     Heuristic,
     /// HiGHS branch and bound.
     Milp,
+    /// Column generation: its bound, and the rosters of its pricing and its dives.
+    ColumnGeneration,
     /// Large neighbourhood search.
     Lns,
+}
+
+impl Phase {
+    /// Snake-case name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Heuristic => "heuristic",
+            Phase::Milp => "milp",
+            Phase::ColumnGeneration => "column_generation",
+            Phase::Lns => "lns",
+        }
+    }
 }
 
 /// One progress report: sent whenever the incumbent improves (and when the bound moves, from HiGHS).

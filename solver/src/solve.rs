@@ -1,10 +1,29 @@
-//! The planner's entry point: heuristic start, MILP on HiGHS, evaluator check, diagnosis.
+//! The planner's entry point: first rosters, column generation, MILP on HiGHS, large neighbourhood
+//! search, evaluator check, diagnosis.
+//!
+//! The phases, each anytime and each handing its best roster to the next:
+//!
+//! 1. first rosters: a previous roster, the greedy heuristic and the row descent (every driver's
+//!    exact best response to the others, from an empty roster, until nobody improves);
+//! 2. column generation ([`crate::colgen`]): a lower bound that is often the optimum, the rosters
+//!    its pricing builds, and a dive;
+//! 3. the monolithic MILP on HiGHS, for small models (it proves their optimum quickly) or when
+//!    column generation gave no bound;
+//! 4. large neighbourhood search until the time limit or the bound.
+//!
+//! The objective is integral (cents), so a roster whose objective is the bound rounded up is
+//! optimal, and the solve stops there.
 
 use std::time::{Duration, Instant};
 
-use model::{Evaluation, Money, RosterGrid, ScenarioIndex, evaluate};
+use model::{DriverIdx, Evaluation, Money, RosterGrid, ScenarioIndex, evaluate};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+use crate::best_response::RowSearch;
+use crate::colgen::Master;
 use crate::decompose::{decomposable, parts};
 use crate::diagnosis::{Diagnosis, diagnose};
 use crate::error::SolverError;
@@ -13,7 +32,6 @@ use crate::heuristic::construct;
 use crate::highs_run::{RunConfig, RunStatus, run};
 use crate::lns::{Incumbent, LnsConfig, improve};
 use crate::options::SolveOptions;
-use crate::per_driver::per_driver_roster;
 use crate::progress::{CancelToken, Phase, Progress, ProgressSink, relative_gap};
 use crate::solve_parts::solve_parts;
 
@@ -105,6 +123,56 @@ impl std::fmt::Debug for SolveHooks<'_> {
     }
 }
 
+/// Models up to this many columns get the monolithic MILP phase even when column generation gave a
+/// bound: HiGHS proves such models optimal in seconds, while on larger ones its time is better
+/// spent in the neighbourhood search.
+const SMALL_MILP_COLUMNS: usize = 5_000;
+
+/// The best roster so far, the best bound, and the progress reports about them.
+struct Tracker<'a> {
+    ix: &'a ScenarioIndex,
+    started: Instant,
+    sink: ProgressSink<'a>,
+    best: Option<Incumbent>,
+    bound: Option<f64>,
+}
+
+impl Tracker<'_> {
+    /// Keeps `grid` if it is legal and better than the best so far; reports it.
+    fn consider(&mut self, grid: RosterGrid, phase: Phase) {
+        let eval = evaluate(self.ix, &grid);
+        let better = self.best.as_ref().is_none_or(|b| eval.objective.total() < b.eval.objective.total());
+        if eval.is_feasible() && better {
+            self.best = Some(Incumbent { grid, eval, found: self.started.elapsed() });
+            self.report(phase);
+        }
+    }
+
+    /// Raises the bound to `bound` (a valid lower bound) and reports it.
+    fn raise_bound(&mut self, bound: f64, phase: Phase) {
+        if bound.is_finite() && self.bound.is_none_or(|b| bound > b) {
+            self.bound = Some(bound);
+            self.report(phase);
+        }
+    }
+
+    fn report(&self, phase: Phase) {
+        let incumbent = self.objective().map(|o| o as f64);
+        let gap = incumbent.zip(self.bound).map(|(i, b)| relative_gap(i, b));
+        (self.sink)(&Progress { elapsed: self.started.elapsed(), incumbent, bound: self.bound, gap, phase });
+    }
+
+    fn objective(&self) -> Option<i64> {
+        self.best.as_ref().map(|b| b.eval.objective.total().cents())
+    }
+
+    /// Whether the best roster is proven optimal: the objective is integral, so a roster less than
+    /// 1 above the bound cannot be beaten.
+    fn proven(&self) -> bool {
+        self.objective().zip(self.bound).is_some_and(|(o, b)| (o as f64) < b + 1.0 - 1e-6)
+    }
+}
+
 /// Finds the best roster it can for `ix` within `opts.time_limit`.
 pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> Result<SolveResult, SolverError> {
     let parts = parts(ix);
@@ -112,74 +180,82 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
         return solve_parts(ix, &parts, opts, hooks);
     }
     let started = Instant::now();
-    let mut best: Option<(RosterGrid, Evaluation, Duration)> = None;
-    let consider = |grid: RosterGrid, phase: Phase, best: &mut Option<(RosterGrid, Evaluation, Duration)>| {
-        let eval = evaluate(ix, &grid);
-        let better = best.as_ref().is_none_or(|(_, e, _)| eval.objective.total() < e.objective.total());
-        if eval.is_feasible() && better {
-            let elapsed = started.elapsed();
-            (hooks.progress)(&Progress {
-                elapsed,
-                incumbent: Some(eval.objective.total().cents() as f64),
-                bound: None,
-                gap: None,
-                phase,
-            });
-            *best = Some((grid, eval, elapsed));
-        }
-    };
+    let deadline = started + opts.time_limit;
+    let cancel = hooks.cancel;
+    let mut track = Tracker { ix, started, sink: hooks.progress, best: None, bound: None };
     if let Some(initial) = hooks.initial {
-        consider(initial.clone(), Phase::Heuristic, &mut best);
+        track.consider(initial.clone(), Phase::Heuristic);
     }
+    let mut dp_seconds_per_driver = None;
     if opts.warm_start {
-        consider(construct(ix), Phase::Heuristic, &mut best);
-        if best.is_none() {
-            // The greedy start broke a rule (tight windows): build one driver at a time instead.
-            let budget = opts.time_limit.mul_f64(0.5);
-            if let Some(grid) = per_driver_roster(ix, opts.threads, budget, started, hooks.cancel)? {
-                consider(grid, Phase::Heuristic, &mut best);
-            }
+        track.consider(construct(ix), Phase::Heuristic);
+        let t0 = Instant::now();
+        if let Some(grid) = row_descent(ix, opts.seed, started + opts.time_limit.mul_f64(0.1), cancel) {
+            dp_seconds_per_driver = Some(t0.elapsed().as_secs_f64() / ix.drivers().max(1) as f64);
+            track.consider(grid, Phase::Heuristic);
         }
     }
+    let mut master = None;
+    if opts.column_generation
+        && let Some(per_driver) = dp_seconds_per_driver
+    {
+        master = column_generation(ix, opts, per_driver, &mut track, cancel)?;
+    }
+
+    // The monolithic MILP: small models, or when column generation gave no bound.
     let mut model = RosterModel::build(ix, false);
     let size = ModelSize { columns: model.columns(), rows: model.rows() };
-    let start = best.as_ref().map(|(g, _, _)| model.start_from_grid(g));
-    let cfg = RunConfig {
-        // The MILP may use the whole budget until it has a roster; after its share, LNS takes over.
-        time_limit: opts.time_limit.saturating_sub(started.elapsed()),
-        soft_deadline: Some(
-            started.elapsed()
-                + opts.time_limit.saturating_sub(started.elapsed()).mul_f64(opts.milp_share.clamp(0.0, 1.0)),
-        ),
-        gap: opts.gap,
-        threads: opts.threads,
-        seed: opts.seed,
-        verbose: opts.verbose,
-        heuristic_effort: 0.3,
-        start,
-        started,
-        phase: Phase::Milp,
-        cancel: hooks.cancel,
-    };
-    let out = run(&mut model, &cfg, hooks.progress)?;
-    if let Some(cols) = &out.columns {
-        let grid = model.grid_from_columns(cols);
-        let eval = evaluate(ix, &grid);
-        if let Some(e) = SolverError::if_invalid(&eval) {
-            return Err(e);
+    let mut milp = None;
+    let wanted = track.bound.is_none() || size.columns <= SMALL_MILP_COLUMNS;
+    if wanted && !track.proven() && !cancel.is_cancelled() {
+        let start = track.best.as_ref().map(|b| model.start_from_grid(&b.grid));
+        let left = deadline.saturating_duration_since(Instant::now());
+        let cfg = RunConfig {
+            // The MILP may use the whole budget until it has a roster; after its share, LNS takes over.
+            time_limit: left,
+            soft_deadline: Some(started.elapsed() + left.mul_f64(opts.milp_share.clamp(0.0, 1.0))),
+            gap: opts.gap,
+            threads: opts.threads,
+            seed: opts.seed,
+            verbose: opts.verbose,
+            heuristic_effort: 0.3,
+            start,
+            started,
+            phase: Phase::Milp,
+            cancel,
+        };
+        let out = run(&mut model, &cfg, hooks.progress)?;
+        if let Some(cols) = &out.columns {
+            let grid = model.grid_from_columns(cols);
+            if let Some(e) = SolverError::if_invalid(&evaluate(ix, &grid)) {
+                return Err(e);
+            }
+            track.consider(grid, Phase::Milp);
         }
-        let better = best.as_ref().is_none_or(|(_, e, _)| eval.objective.total() <= e.objective.total());
-        if better {
-            best = Some((grid, eval, out.time_to_best.unwrap_or_else(|| started.elapsed())));
+        if let Some(b) = out.bound {
+            // With overtime priced per minute the MILP's objective is the evaluator's up to the
+            // rounding of each (driver, week, tier) amount to the cent; the bound gives that up.
+            let bound = if model.fractional_costs { b - model.rounding_slack() } else { (b - 1e-6).ceil() };
+            track.raise_bound(bound, Phase::Milp);
         }
+        milp = Some((out.status, cfg));
     }
-    let proven = matches!(out.status, RunStatus::Optimal | RunStatus::Infeasible);
-    let left = opts.time_limit.saturating_sub(started.elapsed());
-    if !proven
-        && !hooks.cancel.is_cancelled()
+    let infeasible = milp.as_ref().is_some_and(|(s, _)| *s == RunStatus::Infeasible);
+    // HiGHS's proof counts too when overtime is priced per minute (up to the evaluator's rounding
+    // of each amount to the cent, see `RosterModel::rounding_slack`).
+    let milp_proved = milp.as_ref().is_some_and(|(s, _)| *s == RunStatus::Optimal);
+    if let Some(master) = master.as_mut().filter(|_| !milp_proved) {
+        more_dives(ix, master, opts, started + opts.time_limit.mul_f64(0.6), &mut track, cancel)?;
+    }
+
+    let left = deadline.saturating_duration_since(Instant::now());
+    if !infeasible
+        && !milp_proved
+        && !track.proven()
+        && !cancel.is_cancelled()
         && left > Duration::from_millis(500)
         && opts.milp_share < 1.0
-        && let Some((grid, eval, found)) = best.take()
+        && let Some(inc) = track.best.take()
     {
         let lns = LnsConfig {
             time_limit: left,
@@ -187,47 +263,142 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
             parallel: opts.threads as usize,
             seed: opts.seed,
             started,
-            // An integral objective cannot go below the bound rounded up: stop there.
-            stop_at: out.bound.filter(|_| !model.fractional_costs).map(|b| (b - 1e-6).ceil() as i64),
+            // The objective is integral: stop at the bound rounded up, or within the gap asked for.
+            stop_at: track.bound.map(|b| (b.ceil() as i64).max((b / (1.0 - opts.gap.min(0.999))).floor() as i64)),
         };
-        let inc = improve(ix, Incumbent { grid, eval, found }, &lns, hooks.progress, hooks.cancel)?;
-        best = Some((inc.grid, inc.eval, inc.found));
+        track.best = Some(improve(ix, inc, &lns, hooks.progress, cancel)?);
     }
-    let diagnosis = if out.status == RunStatus::Infeasible {
-        let cfg = RunConfig {
-            time_limit: opts.time_limit.max(Duration::from_secs(10)),
-            start: None,
-            soft_deadline: None,
-            ..cfg
-        };
-        Some(diagnose(ix, &cfg)?)
-    } else {
-        None
+    let diagnosis = match &milp {
+        Some((RunStatus::Infeasible, cfg)) => {
+            let cfg = RunConfig {
+                time_limit: opts.time_limit.max(Duration::from_secs(10)),
+                start: None,
+                soft_deadline: None,
+                ..cfg.clone()
+            };
+            Some(diagnose(ix, &cfg)?)
+        }
+        _ => None,
     };
-    // With an integral objective, an incumbent less than 1 above the bound is optimal.
-    let closed = |e: &Evaluation| {
-        !model.fractional_costs && out.bound.is_some_and(|b| (e.objective.total().cents() as f64) < b + 1.0 - 1e-6)
+    let status = match (&track.best, infeasible) {
+        (_, true) => SolveStatus::Infeasible,
+        (Some(_), _) if milp_proved || track.proven() || opts.gap > 0.0 && gap_within(&track, opts.gap) => {
+            SolveStatus::Optimal
+        }
+        (Some(_), _) => SolveStatus::FeasibleAtLimit,
+        (None, _) => SolveStatus::NoSolutionYet,
     };
-    let status = match (out.status, &best) {
-        (RunStatus::Infeasible, _) => SolveStatus::Infeasible,
-        (RunStatus::Optimal, Some(_)) => SolveStatus::Optimal,
-        (_, Some((_, e, _))) if closed(e) => SolveStatus::Optimal,
-        (_, Some(_)) => SolveStatus::FeasibleAtLimit,
-        (_, None) => SolveStatus::NoSolutionYet,
-    };
-    let (roster, evaluation, time_to_best) = match best {
-        Some((g, e, t)) => (Some(g), Some(e), Some(t)),
+    let bound = track.bound;
+    let (roster, evaluation, time_to_best) = match track.best {
+        Some(b) => (Some(b.grid), Some(b.eval), Some(b.found)),
         None => (None, None, None),
     };
     Ok(SolveResult {
         status,
         roster,
         evaluation,
-        bound: out.bound,
+        bound,
         elapsed: started.elapsed(),
         time_to_best,
         diagnosis,
         size,
         parts: 1,
     })
+}
+
+/// Whether the relative gap of the best roster to the bound is within `gap`.
+fn gap_within(track: &Tracker<'_>, gap: f64) -> bool {
+    track.objective().zip(track.bound).is_some_and(|(o, b)| relative_gap(o as f64, b) <= gap)
+}
+
+/// A first roster by row descent: from an empty roster, every driver's best response to the others
+/// in turn (random order), until a pass improves nothing. `None` when a driver has no legal row,
+/// when `deadline` passes before every row is legal, or on cancellation.
+pub fn row_descent(ix: &ScenarioIndex, seed: u64, deadline: Instant, cancel: &CancelToken) -> Option<RosterGrid> {
+    let nd = ix.drivers();
+    let mut search = RowSearch::new(ix, RosterGrid::empty(nd, ix.days()), false);
+    let mut order: Vec<DriverIdx> = (0..nd).map(DriverIdx).collect();
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    for pass in 0..50 {
+        let mut gain = 0.0;
+        for &d in &order {
+            if cancel.is_cancelled() || (Instant::now() >= deadline && !(pass > 0 && search.all_legal())) {
+                return search.all_legal().then(|| search.grid().clone());
+            }
+            gain += search.best_response(d, None)?;
+        }
+        if pass > 0 && gain < 0.5 {
+            break;
+        }
+    }
+    Some(search.grid().clone())
+}
+
+/// Column generation from the best roster: its bound, the roster of its pricing and a first dive,
+/// each polished by row descent. Returns the master when it converged (for more dives). Skipped
+/// when one pricing round (a DP per driver, `dp_seconds` each on `opts.threads` threads) would take
+/// more than a fiftieth of the time limit.
+fn column_generation<'a>(
+    ix: &'a ScenarioIndex,
+    opts: &SolveOptions,
+    dp_seconds: f64,
+    track: &mut Tracker<'_>,
+    cancel: &CancelToken,
+) -> Result<Option<Master<'a>>, SolverError> {
+    let round = dp_seconds * ix.drivers() as f64 / f64::from(opts.threads.max(1));
+    let Some(start) = track.best.as_ref().map(|b| b.grid.clone()) else { return Ok(None) };
+    if round > opts.time_limit.as_secs_f64() / 50.0 || track.proven() {
+        return Ok(None);
+    }
+    let started = track.started;
+    let mut master = Master::new(ix, &start)?;
+    let converged = master.generate(started + opts.time_limit.mul_f64(0.3), cancel)?;
+    track.raise_bound(master.bound, Phase::ColumnGeneration);
+    if let Some((grid, _)) = master.lagrangian_roster.take() {
+        track.consider(polish(ix, grid, opts.seed), Phase::ColumnGeneration);
+    }
+    if !converged || track.proven() || cancel.is_cancelled() {
+        return Ok(None);
+    }
+    let incumbent = track.objective().map_or(f64::INFINITY, |o| o as f64);
+    if let Some(grid) = master.dive(DIVE_REPRICING, incumbent, None, started + opts.time_limit.mul_f64(0.5), cancel)? {
+        track.consider(polish(ix, grid, opts.seed), Phase::ColumnGeneration);
+    }
+    Ok(Some(master))
+}
+
+/// Column generation iterations after each fixing of a dive (the node's bound usually stops it
+/// much earlier).
+const DIVE_REPRICING: usize = 50;
+
+/// Dives with perturbed weights until `until`, the proof of optimality, cancellation, or
+/// `patience` dives in a row that found nothing better.
+fn more_dives(
+    ix: &ScenarioIndex,
+    master: &mut Master<'_>,
+    opts: &SolveOptions,
+    until: Instant,
+    track: &mut Tracker<'_>,
+    cancel: &CancelToken,
+) -> Result<(), SolverError> {
+    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+    let (mut fruitless, patience) = (0, 8);
+    while Instant::now() < until && !track.proven() && !cancel.is_cancelled() && fruitless < patience {
+        let before = track.objective();
+        let incumbent = before.map_or(f64::INFINITY, |o| o as f64);
+        if let Some(grid) = master.dive(DIVE_REPRICING, incumbent, Some(&mut rng), until, cancel)? {
+            track.consider(polish(ix, grid, opts.seed), Phase::ColumnGeneration);
+        }
+        fruitless = if track.objective() < before { 0 } else { fruitless + 1 };
+    }
+    Ok(())
+}
+
+/// `grid` (legal) after row descent.
+fn polish(ix: &ScenarioIndex, grid: RosterGrid, seed: u64) -> RosterGrid {
+    let mut search = RowSearch::new(ix, grid, true);
+    let mut order: Vec<DriverIdx> = (0..ix.drivers()).map(DriverIdx).collect();
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    search.descend(&order, 20);
+    search.grid().clone()
 }

@@ -12,7 +12,7 @@ pub struct ProgressRow {
     pub seq: i32,
     /// Solver time since the start of this attempt, in milliseconds.
     pub elapsed_ms: i64,
-    /// Solver phase (`heuristic`, `milp`, `lns`, …).
+    /// Solver phase (`heuristic`, `column_generation`, `milp`, `lns`).
     pub phase: String,
     /// Objective of the best roster so far (cents).
     pub incumbent: Option<f64>,
@@ -33,7 +33,7 @@ pub async fn insert(pool: &PgPool, job: JobId, seq: i32, p: &solver::Progress) -
     .bind(job)
     .bind(seq)
     .bind(p.elapsed.as_millis() as i64)
-    .bind(format!("{:?}", p.phase).to_lowercase())
+    .bind(p.phase.as_str())
     .bind(p.incumbent.filter(|v| v.is_finite()))
     .bind(p.bound.filter(|v| v.is_finite()))
     .bind(p.gap.filter(|v| v.is_finite()))

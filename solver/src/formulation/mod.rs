@@ -441,6 +441,13 @@ impl<'a> RosterModel<'a> {
         out
     }
 
+    /// How far the evaluator's objective can fall below this model's for the same roster: overtime
+    /// is priced per minute here, while the evaluator rounds each (driver, week, tier) amount to
+    /// the cent (at most half a cent each).
+    pub fn rounding_slack(&self) -> f64 {
+        0.5 * self.aux.iter().filter(|(_, a)| matches!(a, Aux::Overtime { .. })).count() as f64
+    }
+
     /// Number of variables.
     pub fn columns(&self) -> usize {
         self.vars.len()

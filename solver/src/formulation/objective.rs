@@ -28,8 +28,9 @@ impl RosterModel<'_> {
                 self.constant += cell.under.cents() as f64 * req.max(0.0) + cell.over.cents() as f64 * (-req).max(0.0);
                 continue;
             }
-            let u = self.add_aux(variable().min(0.0).max(req.max(0.0)), Aux::Under { day: t, shift: ShiftIdx(s) });
-            let o = self.add_aux(variable().min(0.0), Aux::Over { day: t, shift: ShiftIdx(s) });
+            let u = self
+                .add_aux(variable().integer().min(0.0).max(req.max(0.0)), Aux::Under { day: t, shift: ShiftIdx(s) });
+            let o = self.add_aux(variable().integer().min(0.0), Aux::Over { day: t, shift: ShiftIdx(s) });
             self.objective.add_mul(cell.under.cents() as f64, u);
             self.objective.add_mul(cell.over.cents() as f64, o);
             e.add_mul(1.0, u);

@@ -1,0 +1,232 @@
+//! Local search by exact best responses: one driver's row re-optimized by the row DP while every
+//! other row stays.
+//!
+//! Given the others, covering a demand cell one more time changes the objective by a known amount
+//! (`−under` while the cell is short, `+over` once it is full), so a driver's best response is the
+//! row DP with those amounts added to the driver's own cell costs, and the change of the roster's
+//! objective is exactly the change of that row's cost. [`RowSearch`] keeps the roster, the cover
+//! counts and each row's cost up to date, so a best response costs one DP and nothing else.
+//!
+//! Fairness spreads couple all drivers and are not in the moves; the evaluator prices them.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use model::{DriverIdx, RosterGrid, ScenarioIndex, ShiftIdx};
+use ndarray::Array2;
+use rand::Rng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use crate::row_dp::{CellCosts, best_row_below, row_cost};
+
+/// A roster under local search.
+#[derive(Debug, Clone)]
+pub struct RowSearch<'a> {
+    ix: &'a ScenarioIndex,
+    /// Each driver's own cell costs (requests, premiums, baseline changes); shared by clones.
+    own: Arc<Vec<CellCosts>>,
+    /// The roster.
+    grid: RosterGrid,
+    /// `[day, shift]`: drivers assigned.
+    count: Array2<i32>,
+    /// Each row's own cost (cell costs and overtime); `None` while the row is not known to be legal.
+    row_cost: Vec<Option<f64>>,
+}
+
+impl<'a> RowSearch<'a> {
+    /// Starts from `grid`; rows are taken as legal (`legal = true`) or to be replaced by the first
+    /// best response of their driver.
+    pub fn new(ix: &'a ScenarioIndex, grid: RosterGrid, legal: bool) -> RowSearch<'a> {
+        let own: Arc<Vec<CellCosts>> =
+            Arc::new((0..ix.drivers()).map(|d| CellCosts::own_terms(ix, DriverIdx(d))).collect());
+        let mut count = Array2::zeros((ix.days(), ix.shifts()));
+        for d in 0..ix.drivers() {
+            for (t, s) in grid.row(DriverIdx(d)).enumerate() {
+                if let Some(s) = s {
+                    count[[t, s.0]] += 1;
+                }
+            }
+        }
+        let row_cost = (0..ix.drivers())
+            .map(|d| {
+                let row: Vec<_> = grid.row(DriverIdx(d)).collect();
+                if legal { row_cost(ix, DriverIdx(d), &own[d], &row) } else { None }
+            })
+            .collect();
+        RowSearch { ix, own, grid, count, row_cost }
+    }
+
+    /// The roster.
+    pub fn grid(&self) -> &RosterGrid {
+        &self.grid
+    }
+
+    /// Whether every row has been made legal.
+    pub fn all_legal(&self) -> bool {
+        self.row_cost.iter().all(Option::is_some)
+    }
+
+    /// The objective without fairness spreads: rows' own costs plus cover (`None` until every row
+    /// is legal). Equals the evaluator's total when the spreads weigh nothing.
+    pub fn total(&self) -> Option<f64> {
+        let rows: f64 = self.row_cost.iter().copied().sum::<Option<f64>>()?;
+        Some(rows + self.cover_cost())
+    }
+
+    /// Under- and over-cover cost of the current counts.
+    pub fn cover_cost(&self) -> f64 {
+        let mut c = 0.0;
+        for ((t, s), cell) in self.ix.demand.indexed_iter() {
+            if let Some(cell) = cell {
+                let (req, n) = (i64::from(cell.required), i64::from(self.count[[t, s]]));
+                c += ((req - n).max(0) * cell.under.cents() + (n - req).max(0) * cell.over.cents()) as f64;
+            }
+        }
+        c
+    }
+
+    /// Driver `d`'s cell costs given the other drivers' cover.
+    pub fn costs_for(&self, d: DriverIdx) -> CellCosts {
+        let mut c = self.own[d.0].clone();
+        for ((t, s), cell) in self.ix.demand.indexed_iter() {
+            let Some(cell) = cell else { continue };
+            let mine = i32::from(self.grid.get(d, t) == Some(ShiftIdx(s)));
+            let others = self.count[[t, s]] - mine;
+            let delta = if others < cell.required as i32 { -cell.under.cents() } else { cell.over.cents() };
+            c.add_work(t, ShiftIdx(s), delta as f64);
+        }
+        c
+    }
+
+    /// Replaces driver `d`'s row by its best response, the days outside `window` kept; returns the
+    /// decrease of the objective (0 when the row stays). A row not yet legal is always replaced;
+    /// `None` when the driver has no legal row within the window.
+    pub fn best_response(&mut self, d: DriverIdx, window: Option<std::ops::Range<usize>>) -> Option<f64> {
+        let mut costs = self.costs_for(d);
+        if let Some(w) = &window {
+            for t in (0..self.ix.days()).filter(|t| !w.contains(t)) {
+                costs.force(t, self.grid.get(d, t));
+            }
+        }
+        let current: Vec<_> = self.grid.row(d).collect();
+        let now = self.row_cost[d.0].and_then(|_| row_cost(self.ix, d, &costs, &current));
+        let Some(best) = best_row_below(self.ix, d, &costs, now.unwrap_or(f64::INFINITY)) else {
+            // Nothing below the current row (which is legal), or no legal row at all.
+            return now.map(|_| 0.0);
+        };
+        match now {
+            Some(now) if best.cost >= now - 1e-6 => Some(0.0),
+            _ => {
+                self.set_row(d, &best.row);
+                Some(now.map_or(0.0, |n| n - best.cost))
+            }
+        }
+    }
+
+    /// Sets driver `d`'s row (taken as legal) and updates counts and costs.
+    pub fn set_row(&mut self, d: DriverIdx, row: &[Option<ShiftIdx>]) {
+        for (t, &cell) in row.iter().enumerate() {
+            if let Some(s) = self.grid.get(d, t) {
+                self.count[[t, s.0]] -= 1;
+            }
+            self.grid.set(d, t, cell);
+            if let Some(s) = cell {
+                self.count[[t, s.0]] += 1;
+            }
+        }
+        self.row_cost[d.0] = row_cost(self.ix, d, &self.own[d.0], row);
+    }
+
+    /// Takes driver `d` out of the cover (the row becomes all days off and is marked not legal).
+    pub fn clear(&mut self, d: DriverIdx) {
+        for t in 0..self.ix.days() {
+            if let Some(s) = self.grid.get(d, t) {
+                self.count[[t, s.0]] -= 1;
+            }
+            self.grid.set(d, t, None);
+        }
+        self.row_cost[d.0] = None;
+    }
+
+    /// Best responses in `order` until a whole pass improves nothing (or `max_passes`); returns
+    /// `false` if some driver has no legal row.
+    pub fn descend(&mut self, order: &[DriverIdx], max_passes: usize) -> bool {
+        for _ in 0..max_passes {
+            let was_legal = self.all_legal();
+            let mut gain = 0.0;
+            for &d in order {
+                match self.best_response(d, None) {
+                    Some(g) => gain += g,
+                    None => return false,
+                }
+            }
+            if gain < 0.5 && was_legal {
+                break;
+            }
+        }
+        self.all_legal()
+    }
+}
+
+/// Ruin and recreate until `deadline`: each move clears the rows of a few drivers (at random, or
+/// those who could work a short-staffed cell), rebuilds them one by one as best responses in random
+/// order, then lets them respond to each other once more; the result is kept when it costs no more
+/// (so the search also walks across plateaus), otherwise the old rows come back. Returns the
+/// number of moves that lowered the objective.
+pub fn ruin_and_recreate(search: &mut RowSearch<'_>, rng: &mut ChaCha8Rng, deadline: Instant) -> usize {
+    let ix = search.ix;
+    let nd = ix.drivers();
+    let Some(mut current) = search.total() else { return 0 };
+    let mut improved = 0;
+    let all: Vec<DriverIdx> = (0..nd).map(DriverIdx).collect();
+    while Instant::now() < deadline && nd > 0 {
+        let k = rng.random_range(2..=6).min(nd);
+        let mut pick: Vec<DriverIdx> = match short_cell(search, rng) {
+            Some((t, s)) if rng.random_bool(0.5) => {
+                let mut able: Vec<DriverIdx> = all.iter().copied().filter(|d| ix.can_work(*d, t, s)).collect();
+                able.shuffle(rng);
+                able
+            }
+            _ => {
+                let mut v = all.clone();
+                v.shuffle(rng);
+                v
+            }
+        };
+        pick.truncate(k);
+        let saved: Vec<Vec<Option<ShiftIdx>>> = pick.iter().map(|d| search.grid.row(*d).collect()).collect();
+        for &d in &pick {
+            search.clear(d);
+        }
+        let legal = pick.iter().all(|&d| search.best_response(d, None).is_some()) && search.descend(&pick, 1);
+        match search.total().filter(|_| legal) {
+            Some(total) if total <= current + 1e-6 => {
+                if total < current - 0.5 {
+                    improved += 1;
+                }
+                current = total;
+            }
+            _ => {
+                for (d, row) in pick.iter().zip(&saved) {
+                    search.set_row(*d, row);
+                }
+            }
+        }
+    }
+    improved
+}
+
+/// A demand cell still short of drivers, chosen at random, if any.
+fn short_cell(search: &RowSearch<'_>, rng: &mut ChaCha8Rng) -> Option<(usize, ShiftIdx)> {
+    let short: Vec<(usize, usize)> = search
+        .ix
+        .demand
+        .indexed_iter()
+        .filter_map(|((t, s), c)| c.filter(|c| search.count[[t, s]] < c.required as i32).map(|_| (t, s)))
+        .collect();
+    (!short.is_empty()).then(|| {
+        let (t, s) = short[rng.random_range(0..short.len())];
+        (t, ShiftIdx(s))
+    })
+}

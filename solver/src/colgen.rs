@@ -1,0 +1,478 @@
+//! Column generation (DESIGN §4): the master LP over whole legal rows, priced by the row DP.
+//!
+//! Master (a column `λ[d,p]` per generated row `p` of driver `d`, cost `c[d,p]` its own terms and
+//! overtime):
+//!
+//! ```text
+//! min  Σ c[d,p]·λ[d,p] + Σ_(t,s) under·u[t,s] + over·o[t,s]
+//!      Σ_p λ[d,p] = 1                                         for every driver d      (dual π[d])
+//!      Σ_(d,p) a[d,p,t,s]·λ[d,p] + u[t,s] − o[t,s] = req[t,s]  for every demand cell   (dual μ[t,s])
+//!      λ, u, o ≥ 0,  u ≤ req
+//! ```
+//!
+//! Every hard rule lives inside the columns (the DP only builds legal rows), so the master has only
+//! the convexity and cover rows. Pricing driver `d` is the row DP with `μ[t,s]` subtracted from the
+//! cost of working `(t,s)`; a row whose DP cost is below `π[d]` enters.
+//!
+//! Lower bound: for any `μ` with `−over ≤ μ ≤ under` (the duals are clamped there),
+//! `L(μ) = Σ μ·req + Σ_d DP_d(μ)` is the Lagrangian dual of the cover rows, a valid bound on every
+//! roster's objective without fairness spreads (which only add). It holds at every iteration, not
+//! only at convergence, so a run stopped by its deadline still has a bound; at convergence it is the
+//! master LP's value, usually much stronger than the compact LP relaxation (every rule is
+//! convexified per driver). The objective is integral in cents, so the bound is rounded up.
+//!
+//! Rosters come from diving ([`Master::dive`]): fix the drivers whose LP row is (nearly) integral,
+//! or else the one with the largest row weight, re-price the others a few times, and go on until
+//! every driver is fixed. HiGHS's own branch-and-bound on this set-partitioning master spends its
+//! time in root rounding heuristics, so the dive is ours. The rows priced in an iteration also
+//! form a legal roster together (each is a legal row); the best such is kept as well.
+
+use std::time::Instant;
+
+use highs::{ColProblem, HighsModelStatus, Row, Sense};
+use model::{DriverIdx, RosterGrid, ScenarioIndex, ShiftIdx};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use rustc_hash::FxHashSet;
+
+use crate::error::SolverError;
+use crate::highs_run::use_scheduler_threads;
+use crate::progress::CancelToken;
+use crate::row_dp::{CellCosts, best_row_below, row_cost};
+
+/// A generated column: one legal row of one driver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// The driver.
+    pub driver: DriverIdx,
+    /// The row, day by day.
+    pub row: Vec<Option<ShiftIdx>>,
+    /// Its own cost (requests, premiums, baseline changes, overtime), cents.
+    pub cost: f64,
+}
+
+/// A demand cell of the master: its row and data.
+#[derive(Debug, Clone, Copy)]
+struct CoverCell {
+    t: usize,
+    s: usize,
+    required: f64,
+    under: f64,
+    over: f64,
+    row: Row,
+}
+
+/// The master problem and its columns.
+pub struct Master<'a> {
+    ix: &'a ScenarioIndex,
+    /// Each driver's own cell costs.
+    own: Vec<CellCosts>,
+    /// The LP, between solves.
+    model: Option<highs::Model>,
+    convexity: Vec<Row>,
+    /// `[t * shifts + s]`: the cover row of a demand cell.
+    cover: Vec<Option<Row>>,
+    cells: Vec<CoverCell>,
+    /// Every column of a row, in HiGHS column order after the `2 · cells` cover slacks.
+    columns: Vec<Column>,
+    seen: FxHashSet<(usize, Vec<Option<ShiftIdx>>)>,
+    /// Per driver, the column it is fixed to (diving), if any.
+    fixed: Vec<Option<usize>>,
+    /// Whether column bounds changed since the last solve (dual simplex then, else primal).
+    bounds_changed: bool,
+    /// A dive step fixes `1 / step_share` of the free drivers when no row is integral.
+    pub step_share: usize,
+    /// The best Lagrangian bound so far (cents, rounded up); only root iterations count.
+    pub bound: f64,
+    /// The master LP's value at the last solve.
+    pub lp_value: f64,
+    /// Master LP solves so far.
+    pub iterations: usize,
+    /// The best roster made of one iteration's priced rows, and its objective without fairness.
+    pub lagrangian_roster: Option<(RosterGrid, f64)>,
+}
+
+impl std::fmt::Debug for Master<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Master")
+            .field("columns", &self.columns.len())
+            .field("bound", &self.bound)
+            .field("lp_value", &self.lp_value)
+            .finish()
+    }
+}
+
+/// What pricing says of one driver.
+enum Priced {
+    /// The driver's best row under the duals and its cost there.
+    Row(Vec<Option<ShiftIdx>>, f64),
+    /// The driver is fixed; the cost of its fixed row under the duals.
+    Fixed(f64),
+    /// No legal row (cannot happen once the master has a column of the driver).
+    NoRow,
+}
+
+/// One solve of the master LP.
+struct LpSolution {
+    /// Values of the row columns, in `columns` order.
+    lambda: Vec<f64>,
+    /// Convexity duals, then cover duals.
+    duals: Vec<f64>,
+}
+
+fn highs_err(what: &str) -> impl Fn(highs::HighsStatus) -> SolverError + '_ {
+    move |e| SolverError::Highs(format!("{what}: {e:?}"))
+}
+
+impl<'a> Master<'a> {
+    /// The master with the rows of `start` (a legal roster) as its first columns.
+    pub fn new(ix: &'a ScenarioIndex, start: &RosterGrid) -> Result<Master<'a>, SolverError> {
+        let (nt, ns, nd) = (ix.days(), ix.shifts(), ix.drivers());
+        let own: Vec<CellCosts> = (0..nd).map(|d| CellCosts::own_terms(ix, DriverIdx(d))).collect();
+        let mut pb = ColProblem::default();
+        let convexity: Vec<Row> = (0..nd).map(|_| pb.add_row(1.0..=1.0)).collect();
+        let mut cover = vec![None; nt * ns];
+        let mut cells = Vec::new();
+        for ((t, s), cell) in ix.demand.indexed_iter() {
+            if let Some(c) = cell {
+                let required = f64::from(c.required);
+                let row = pb.add_row(required..=required);
+                cover[t * ns + s] = Some(row);
+                cells.push(CoverCell {
+                    t,
+                    s,
+                    required,
+                    under: c.under.cents() as f64,
+                    over: c.over.cents() as f64,
+                    row,
+                });
+            }
+        }
+        for c in &cells {
+            pb.add_column(c.under, 0.0..=c.required, [(c.row, 1.0)]);
+            pb.add_column(c.over, 0.0.., [(c.row, -1.0)]);
+        }
+        let mut model = pb.optimise(Sense::Minimise);
+        let bad = |k: &str, e: highs::TrySetOptionError| SolverError::Highs(format!("option {k}: {e:?}"));
+        model.try_set_option("presolve", "off").map_err(|e| bad("presolve", e))?;
+        model.try_set_option("solver", "simplex").map_err(|e| bad("solver", e))?;
+        model.try_set_option("threads", 1).map_err(|e| bad("threads", e))?;
+        let mut m = Master {
+            ix,
+            own,
+            model: Some(model),
+            convexity,
+            cover,
+            cells,
+            columns: Vec::new(),
+            seen: FxHashSet::default(),
+            fixed: vec![None; nd],
+            bounds_changed: false,
+            step_share: 8,
+            bound: f64::NEG_INFINITY,
+            lp_value: f64::INFINITY,
+            iterations: 0,
+            lagrangian_roster: None,
+        };
+        for d in (0..nd).map(DriverIdx) {
+            let row: Vec<_> = start.row(d).collect();
+            if !m.add_column(d, row)? {
+                return Err(SolverError::Highs(format!(
+                    "column generation needs a legal start roster; driver {}'s row is not",
+                    ix.driver_id(d)
+                )));
+            }
+        }
+        Ok(m)
+    }
+
+    /// The generated columns.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// Adds driver `d`'s `row` as a column unless it is there already; `false` if the row is not
+    /// legal under the own costs (an infinite cost).
+    fn add_column(&mut self, d: DriverIdx, row: Vec<Option<ShiftIdx>>) -> Result<bool, SolverError> {
+        let Some(cost) = row_cost(self.ix, d, &self.own[d.0], &row) else { return Ok(false) };
+        if !self.seen.insert((d.0, row.clone())) {
+            return Ok(true);
+        }
+        let factors = self.factors(d, &row);
+        let model = self.model.as_mut().expect("the master is between solves");
+        model.try_add_column(cost, 0.0.., factors).map_err(highs_err("master column"))?;
+        self.columns.push(Column { driver: d, row, cost });
+        Ok(true)
+    }
+
+    /// The master coefficients of driver `d`'s row: its convexity row and each demand cell it works.
+    fn factors(&self, d: DriverIdx, row: &[Option<ShiftIdx>]) -> Vec<(Row, f64)> {
+        let ns = self.ix.shifts();
+        let mut f = vec![(self.convexity[d.0], 1.0)];
+        for (t, cell) in row.iter().enumerate() {
+            if let Some(r) = cell.and_then(|s| self.cover[t * ns + s.0]) {
+                f.push((r, 1.0));
+            }
+        }
+        f
+    }
+
+    fn solve_lp(&mut self) -> Result<LpSolution, SolverError> {
+        let mut model = self.model.take().expect("the master is between solves");
+        use_scheduler_threads(1);
+        // New columns leave the basis primal feasible, so primal simplex goes on from it; fixing
+        // columns leaves it dual feasible, so dual simplex does.
+        let strategy = if std::mem::take(&mut self.bounds_changed) { 1 } else { 4 };
+        model
+            .try_set_option("simplex_strategy", strategy)
+            .map_err(|e| SolverError::Highs(format!("option simplex_strategy: {e:?}")))?;
+        let solved = model.try_solve().map_err(highs_err("master LP"))?;
+        if solved.status() != HighsModelStatus::Optimal {
+            return Err(SolverError::Highs(format!("master LP ended {:?}", solved.status())));
+        }
+        self.iterations += 1;
+        self.lp_value = solved.objective_value();
+        let sol = solved.get_solution();
+        let first = 2 * self.cells.len();
+        let lp = LpSolution { lambda: sol.columns()[first..].to_vec(), duals: sol.dual_rows().to_vec() };
+        self.model = Some(highs::Model::from(solved));
+        Ok(lp)
+    }
+
+    /// Prices every driver not fixed under `lp`'s duals; adds the improving rows. Returns how many
+    /// were added and the node's Lagrangian bound (the fixed drivers count with their fixed row).
+    /// At the root (nothing fixed) the scenario's bound and the Lagrangian roster are updated.
+    fn price(&mut self, lp: &LpSolution) -> Result<(usize, f64), SolverError> {
+        let (ix, nd) = (self.ix, self.ix.drivers());
+        // The cover duals, clamped to where the Lagrangian bound is valid.
+        let mu: Vec<f64> =
+            self.cells.iter().enumerate().map(|(i, c)| lp.duals[nd + i].clamp(-c.over, c.under)).collect();
+        let root = self.fixed.iter().all(Option::is_none);
+        let (own, cells, fixed, columns) = (&self.own, &self.cells, &self.fixed, &self.columns);
+        let priced: Vec<Priced> = (0..nd)
+            .into_par_iter()
+            .map(|d| {
+                let mut c = own[d].clone();
+                for (cell, m) in cells.iter().zip(&mu) {
+                    c.add_work(cell.t, ShiftIdx(cell.s), -m);
+                }
+                if let Some(j) = fixed[d] {
+                    return Priced::Fixed(row_cost(ix, DriverIdx(d), &c, &columns[j].row).unwrap_or(f64::INFINITY));
+                }
+                // The driver's columns are legal rows: the cheapest of them under these costs
+                // bounds the DP's optimum from above.
+                let upper = columns
+                    .iter()
+                    .filter(|col| col.driver.0 == d)
+                    .filter_map(|col| row_cost(ix, col.driver, &c, &col.row))
+                    .fold(f64::INFINITY, f64::min);
+                match best_row_below(ix, DriverIdx(d), &c, upper + 1e-6) {
+                    Some(b) => Priced::Row(b.row, b.cost),
+                    None => Priced::NoRow,
+                }
+            })
+            .collect();
+        let mut bound: f64 = cells.iter().zip(&mu).map(|(c, m)| m * c.required).sum();
+        let mut grid = RosterGrid::empty(nd, ix.days());
+        let mut added = 0;
+        for (d, p) in priced.into_iter().enumerate() {
+            let (row, dp_cost) = match p {
+                Priced::Row(row, cost) => (row, cost),
+                Priced::Fixed(cost) => {
+                    bound += cost;
+                    continue;
+                }
+                Priced::NoRow => {
+                    let who = ix.driver_id(DriverIdx(d));
+                    return Err(SolverError::Highs(format!("driver {who} has no legal row")));
+                }
+            };
+            bound += dp_cost;
+            for (t, cell) in row.iter().enumerate() {
+                grid.set(DriverIdx(d), t, *cell);
+            }
+            let before = self.columns.len();
+            if dp_cost - lp.duals[d] < -1e-6 {
+                self.add_column(DriverIdx(d), row)?;
+                added += self.columns.len() - before;
+            }
+        }
+        if root {
+            self.bound = self.bound.max((bound - 1e-6).ceil());
+            let value = objective_without_fairness(ix, &self.own, &grid);
+            if self.lagrangian_roster.as_ref().is_none_or(|(_, v)| value < *v) {
+                self.lagrangian_roster = Some((grid, value));
+            }
+        }
+        Ok((added, bound))
+    }
+
+    /// Column generation at the current node until pricing finds nothing or the node's bound
+    /// rounds up to its LP value's ceiling (the objective is integral, so more columns could not
+    /// change the integer outcome), `max_iterations`, `deadline` or cancellation. Returns the last
+    /// LP solution, the node's bound (rounded up) and whether it converged.
+    fn generate_at_node(
+        &mut self,
+        max_iterations: usize,
+        deadline: Instant,
+        cancel: &CancelToken,
+    ) -> Result<(LpSolution, f64, bool), SolverError> {
+        let mut lp = self.solve_lp()?;
+        let mut node_bound = f64::NEG_INFINITY;
+        for _ in 0..max_iterations {
+            if Instant::now() >= deadline || cancel.is_cancelled() {
+                return Ok((lp, node_bound, false));
+            }
+            let (added, bound) = self.price(&lp)?;
+            node_bound = node_bound.max((bound - 1e-6).ceil());
+            if added == 0 || node_bound >= (self.lp_value - 1e-6).ceil() {
+                return Ok((lp, node_bound, true));
+            }
+            lp = self.solve_lp()?;
+        }
+        Ok((lp, node_bound, false))
+    }
+
+    /// Column generation at the root until it converges, `deadline` or cancellation; returns
+    /// whether it converged (the bound is then the LP value, rounded up).
+    pub fn generate(&mut self, deadline: Instant, cancel: &CancelToken) -> Result<bool, SolverError> {
+        let (_, _, converged) = self.generate_at_node(usize::MAX, deadline, cancel)?;
+        Ok(converged)
+    }
+
+    /// Fixes driver `d` to column `j`: every other column of the driver gets an upper bound of 0.
+    fn fix(&mut self, d: DriverIdx, j: usize) -> Result<(), SolverError> {
+        let first = 2 * self.cells.len();
+        let model = self.model.as_mut().expect("the master is between solves");
+        for (k, _) in self.columns.iter().enumerate().filter(|(_, c)| c.driver == d) {
+            let upper = if k == j { 1.0 } else { 0.0 };
+            let lower = upper;
+            // SAFETY: the pointer is the live HiGHS instance owned by `model`; `first + k` is one
+            // of its columns.
+            let status = unsafe {
+                highs_sys::Highs_changeColBounds(model.as_mut_ptr(), (first + k) as highs_sys::HighsInt, lower, upper)
+            };
+            if status == highs_sys::STATUS_ERROR {
+                return Err(SolverError::Highs("master: changing a column's bounds failed".into()));
+            }
+        }
+        self.fixed[d.0] = Some(j);
+        self.bounds_changed = true;
+        Ok(())
+    }
+
+    /// A roster by diving: repeatedly fix the drivers whose LP row is integral (weight ≥ 0.99), or
+    /// else the drivers with the heaviest rows, then re-price the rest (at most `reprice`
+    /// iterations), until every driver is fixed. With `noise`, the weights are perturbed by up to
+    /// 30 % before the heaviest are chosen, so repeated dives explore different branches. `None`
+    /// if the dive's bound reaches `incumbent` (it cannot end below it), or the deadline or a
+    /// cancellation stops it first. The master is back at the root afterwards.
+    pub fn dive(
+        &mut self,
+        reprice: usize,
+        incumbent: f64,
+        mut noise: Option<&mut ChaCha8Rng>,
+        deadline: Instant,
+        cancel: &CancelToken,
+    ) -> Result<Option<RosterGrid>, SolverError> {
+        let nd = self.ix.drivers();
+        let mut lp = self.solve_lp()?;
+        while self.fixed.iter().any(Option::is_none) {
+            if Instant::now() >= deadline || cancel.is_cancelled() {
+                self.unfix_all()?;
+                return Ok(None);
+            }
+            // The heaviest column of each free driver.
+            let mut heaviest: Vec<Option<(usize, f64)>> = vec![None; nd];
+            for (j, c) in self.columns.iter().enumerate() {
+                let d = c.driver.0;
+                let w = lp.lambda.get(j).copied().unwrap_or(0.0);
+                if self.fixed[d].is_none() && heaviest[d].is_none_or(|(_, hw)| w > hw) {
+                    heaviest[d] = Some((j, w));
+                }
+            }
+            let mut to_fix: Vec<(usize, usize)> = heaviest
+                .iter()
+                .enumerate()
+                .filter_map(|(d, h)| h.filter(|(_, w)| *w >= 0.99).map(|(j, _)| (d, j)))
+                .collect();
+            if to_fix.is_empty() {
+                // The heaviest rows of the free drivers, a share of them at a time: each fixing
+                // costs a dual simplex run on the whole master, and the bound says when a step
+                // went wrong.
+                let mut by_weight: Vec<(usize, usize, f64)> =
+                    heaviest.iter().enumerate().filter_map(|(d, h)| h.map(|(j, w)| (d, j, w))).collect();
+                if let Some(rng) = noise.as_deref_mut() {
+                    by_weight.iter_mut().for_each(|x| x.2 *= 1.0 + 0.3 * rng.random::<f64>());
+                }
+                by_weight.sort_by(|a, b| b.2.total_cmp(&a.2));
+                let take = (by_weight.len() / self.step_share.max(1)).max(1);
+                to_fix.extend(by_weight.iter().take(take).map(|&(d, j, _)| (d, j)));
+            }
+            for (d, j) in to_fix {
+                self.fix(DriverIdx(d), j)?;
+            }
+            let (next, node_bound, _) = self.generate_at_node(reprice, deadline, cancel)?;
+            if node_bound >= incumbent - 1e-6 {
+                self.unfix_all()?;
+                return Ok(None);
+            }
+            lp = next;
+        }
+        let mut grid = RosterGrid::empty(nd, self.ix.days());
+        for (d, j) in self.fixed.iter().enumerate() {
+            let j = j.expect("every driver is fixed");
+            for (t, cell) in self.columns[j].row.iter().enumerate() {
+                grid.set(DriverIdx(d), t, *cell);
+            }
+        }
+        self.unfix_all()?;
+        Ok(Some(grid))
+    }
+
+    /// Releases every fixing (back to the root).
+    fn unfix_all(&mut self) -> Result<(), SolverError> {
+        let first = 2 * self.cells.len();
+        let model = self.model.as_mut().expect("the master is between solves");
+        for k in 0..self.columns.len() {
+            // SAFETY: as in `fix`.
+            let status = unsafe {
+                highs_sys::Highs_changeColBounds(
+                    model.as_mut_ptr(),
+                    (first + k) as highs_sys::HighsInt,
+                    0.0,
+                    f64::INFINITY,
+                )
+            };
+            if status == highs_sys::STATUS_ERROR {
+                return Err(SolverError::Highs("master: changing a column's bounds failed".into()));
+            }
+        }
+        self.fixed.iter_mut().for_each(|f| *f = None);
+        self.bounds_changed = true;
+        Ok(())
+    }
+}
+
+/// Rows' own costs plus cover: the objective of a roster of legal rows, fairness spreads aside.
+fn objective_without_fairness(ix: &ScenarioIndex, own: &[CellCosts], grid: &RosterGrid) -> f64 {
+    let mut total = 0.0;
+    let mut count = ndarray::Array2::<i64>::zeros((ix.days(), ix.shifts()));
+    for d in (0..ix.drivers()).map(DriverIdx) {
+        let row: Vec<_> = grid.row(d).collect();
+        total += row_cost(ix, d, &own[d.0], &row).unwrap_or(f64::INFINITY);
+        for (t, s) in row.iter().enumerate() {
+            if let Some(s) = s {
+                count[[t, s.0]] += 1;
+            }
+        }
+    }
+    for ((t, s), cell) in ix.demand.indexed_iter() {
+        if let Some(c) = cell {
+            let (req, n) = (i64::from(c.required), count[[t, s]]);
+            total += ((req - n).max(0) * c.under.cents() + (n - req).max(0) * c.over.cents()) as f64;
+        }
+    }
+    total
+}
