@@ -18,7 +18,7 @@ use rand::Rng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use crate::row_dp::{CellCosts, best_row_below, row_cost};
+use crate::row_dp::{CellCosts, NoRow, best_row_within, row_cost};
 
 /// A roster under local search.
 #[derive(Debug, Clone)]
@@ -32,6 +32,8 @@ pub struct RowSearch<'a> {
     count: Array2<i32>,
     /// Each row's own cost (cell costs and overtime); `None` while the row is not known to be legal.
     row_cost: Vec<Option<f64>>,
+    /// Labels one best response's DP may keep (see [`best_row_within`]).
+    pub max_labels: usize,
 }
 
 impl<'a> RowSearch<'a> {
@@ -54,7 +56,7 @@ impl<'a> RowSearch<'a> {
                 if legal { row_cost(ix, DriverIdx(d), &own[d], &row) } else { None }
             })
             .collect();
-        RowSearch { ix, own, grid, count, row_cost }
+        RowSearch { ix, own, grid, count, row_cost, max_labels: usize::MAX }
     }
 
     /// The roster.
@@ -101,7 +103,8 @@ impl<'a> RowSearch<'a> {
 
     /// Replaces driver `d`'s row by its best response, the days outside `window` kept; returns the
     /// decrease of the objective (0 when the row stays). A row not yet legal is always replaced;
-    /// `None` when the driver has no legal row within the window.
+    /// `None` when the driver has no legal row within the window, or when the DP needs more than
+    /// `max_labels` labels.
     pub fn best_response(&mut self, d: DriverIdx, window: Option<std::ops::Range<usize>>) -> Option<f64> {
         let mut costs = self.costs_for(d);
         if let Some(w) = &window {
@@ -111,9 +114,11 @@ impl<'a> RowSearch<'a> {
         }
         let current: Vec<_> = self.grid.row(d).collect();
         let now = self.row_cost[d.0].and_then(|_| row_cost(self.ix, d, &costs, &current));
-        let Some(best) = best_row_below(self.ix, d, &costs, now.unwrap_or(f64::INFINITY)) else {
+        let best = match best_row_within(self.ix, d, &costs, now.unwrap_or(f64::INFINITY), self.max_labels) {
+            Ok(best) => best,
             // Nothing below the current row (which is legal), or no legal row at all.
-            return now.map(|_| 0.0);
+            Err(NoRow::None) => return now.map(|_| 0.0),
+            Err(NoRow::TooLarge) => return None,
         };
         match now {
             Some(now) if best.cost >= now - 1e-6 => Some(0.0),

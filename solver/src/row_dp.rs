@@ -167,6 +167,8 @@ struct Driver<'a> {
     counted: Vec<(usize, u16)>,
     /// Position of each shift type in `counted`, if any.
     counted_pos: Vec<Option<usize>>,
+    /// Labels the DP may keep over all days before it gives up.
+    max_labels: usize,
 }
 
 /// The cheapest legal row of driver `d` under `costs`, or `None` when the rules leave no legal row.
@@ -186,12 +188,35 @@ pub fn best_row(ix: &ScenarioIndex, d: DriverIdx, costs: &CellCosts) -> Option<B
 /// rest of the row (the cheapest options of the remaining days that respect the successions of R2,
 /// overtime taken as zero) above `upper` is discarded.
 pub fn best_row_below(ix: &ScenarioIndex, d: DriverIdx, costs: &CellCosts, upper: f64) -> Option<BestRow> {
+    best_row_within(ix, d, costs, upper, usize::MAX).ok()
+}
+
+/// Why [`best_row_within`] gave no row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoRow {
+    /// No legal row costs at most the bound given.
+    None,
+    /// The DP would need more labels than allowed (long horizons with tight minute windows):
+    /// nothing is known.
+    TooLarge,
+}
+
+/// [`best_row_below`] with at most `max_labels` labels kept over all days, so that a caller with a
+/// time budget is never stuck in one row (the count is deterministic, unlike a clock).
+pub fn best_row_within(
+    ix: &ScenarioIndex,
+    d: DriverIdx,
+    costs: &CellCosts,
+    upper: f64,
+    max_labels: usize,
+) -> Result<BestRow, NoRow> {
     let choices = day_choices(ix, d, costs);
     if choices.iter().any(Vec::is_empty) {
-        return None;
+        return Err(NoRow::None);
     }
     let completion = completion_bound(ix, &choices);
     let mut drv = Driver::new(ix, d, &choices);
+    drv.max_labels = max_labels;
     loop {
         let best = drv.solve(&choices, &completion, upper)?;
         let mut count = vec![0u32; ix.shifts()];
@@ -205,7 +230,7 @@ pub fn best_row_below(ix: &ScenarioIndex, d: DriverIdx, costs: &CellCosts, upper
             .filter(|(s, max)| drv.counted_pos[*s].is_none() && count[*s] > u32::from(*max))
             .collect();
         if broken.is_empty() {
-            return Some(best);
+            return Ok(best);
         }
         for b in broken {
             drv.counted_pos[b.0] = Some(drv.counted.len());
@@ -216,7 +241,7 @@ pub fn best_row_below(ix: &ScenarioIndex, d: DriverIdx, costs: &CellCosts, upper
 
 impl Driver<'_> {
     /// The DP with the counts of `self.counted` only.
-    fn solve(&self, choices: &[Vec<Choice>], completion: &[f64], upper: f64) -> Option<BestRow> {
+    fn solve(&self, choices: &[Vec<Choice>], completion: &[f64], upper: f64) -> Result<BestRow, NoRow> {
         let ix = self.ix;
         let drv = self;
         let (nt, ns) = (ix.days(), ix.shifts());
@@ -278,6 +303,7 @@ impl Driver<'_> {
         let mut counts: Vec<Vec<u16>> = Vec::with_capacity(nt);
         let start_counts = vec![0u16; k];
         let exact = matches!(drv.minutes, MinutesMode::Window(..));
+        let mut labels = 0usize;
         for t in 0..nt {
             let (prev, prev_counts): (&[Label], &[u16]) = match t {
                 0 => (std::slice::from_ref(&start), &start_counts),
@@ -353,7 +379,11 @@ impl Driver<'_> {
             }
             let (kept, kept_counts) = dominance_filter(cand, &cand_counts, k, drv.minutes);
             if kept.is_empty() {
-                return None;
+                return Err(NoRow::None);
+            }
+            labels += kept.len();
+            if labels > self.max_labels {
+                return Err(NoRow::TooLarge);
             }
             days.push(kept);
             counts.push(kept_counts);
@@ -369,9 +399,9 @@ impl Driver<'_> {
             }
         }
         if best_cost > upper + 1e-9 {
-            return None;
+            return Err(NoRow::None);
         }
-        let mut i = best?;
+        let mut i = best.ok_or(NoRow::None)?;
         let mut row = vec![None; nt];
         for t in (0..nt).rev() {
             let l = &days[t][i];
@@ -379,7 +409,7 @@ impl Driver<'_> {
             i = l.parent as usize;
         }
         debug_assert!(row.iter().flatten().all(|s| s.0 < ns));
-        Some(BestRow { row, cost: best_cost })
+        Ok(BestRow { row, cost: best_cost })
     }
 }
 
@@ -461,6 +491,7 @@ impl<'a> Driver<'a> {
             bindable,
             counted: Vec::new(),
             counted_pos: vec![None; ns],
+            max_labels: usize::MAX,
         }
     }
 

@@ -126,7 +126,7 @@ impl std::fmt::Debug for SolveHooks<'_> {
 /// Models up to this many columns get the monolithic MILP phase even when column generation gave a
 /// bound: HiGHS proves such models optimal in seconds, while on larger ones its time is better
 /// spent in the neighbourhood search.
-const SMALL_MILP_COLUMNS: usize = 5_000;
+const SMALL_MILP_COLUMNS: usize = 1_000;
 
 /// The best roster so far, the best bound, and the progress reports about them.
 struct Tracker<'a> {
@@ -189,9 +189,10 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     let mut dp_seconds_per_driver = None;
     if opts.warm_start {
         track.consider(construct(ix), Phase::Heuristic);
-        let t0 = Instant::now();
-        if let Some(grid) = row_descent(ix, opts.seed, started + opts.time_limit.mul_f64(0.1), cancel) {
-            dp_seconds_per_driver = Some(t0.elapsed().as_secs_f64() / ix.drivers().max(1) as f64);
+        let from = track.best.as_ref().map(|b| b.grid.clone());
+        let until = started + opts.time_limit.mul_f64(0.1);
+        if let Some((grid, per_response)) = row_descent(ix, from.as_ref(), opts.seed, until, cancel) {
+            dp_seconds_per_driver = Some(per_response.as_secs_f64());
             track.consider(grid, Phase::Heuristic);
         }
     }
@@ -244,8 +245,15 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     // HiGHS's proof counts too when overtime is priced per minute (up to the evaluator's rounding
     // of each amount to the cent, see `RosterModel::rounding_slack`).
     let milp_proved = milp.as_ref().is_some_and(|(s, _)| *s == RunStatus::Optimal);
-    if let Some(master) = master.as_mut().filter(|_| !milp_proved) {
-        more_dives(ix, master, opts, started + opts.time_limit.mul_f64(0.6), &mut track, cancel)?;
+    if let Some(master) = master.as_mut().filter(|_| !milp_proved && !track.proven()) {
+        // A few drivers: the tree is small enough to search (and so to prove the optimum); more,
+        // and perturbed dives find better rosters in the same time.
+        let until = started + opts.time_limit.mul_f64(0.6);
+        if ix.drivers() <= BRANCH_AND_PRICE_DRIVERS {
+            branch_and_price(ix, master, opts, until, &mut track, cancel)?;
+        } else {
+            more_dives(ix, master, opts, until, &mut track, cancel)?;
+        }
     }
 
     let left = deadline.saturating_duration_since(Instant::now());
@@ -311,27 +319,49 @@ fn gap_within(track: &Tracker<'_>, gap: f64) -> bool {
     track.objective().zip(track.bound).is_some_and(|(o, b)| relative_gap(o as f64, b) <= gap)
 }
 
-/// A first roster by row descent: from an empty roster, every driver's best response to the others
-/// in turn (random order), until a pass improves nothing. `None` when a driver has no legal row,
-/// when `deadline` passes before every row is legal, or on cancellation.
-pub fn row_descent(ix: &ScenarioIndex, seed: u64, deadline: Instant, cancel: &CancelToken) -> Option<RosterGrid> {
+/// Labels one DP of the row descent may keep: about a second of work. Rows of long horizons with
+/// narrow minute windows need more, and the descent gives up on them rather than stall.
+const DESCENT_LABELS: usize = 4_000_000;
+
+/// A roster by row descent: every driver's best response to the others in turn (random order),
+/// from `from` (a legal roster) or else from an empty roster, until a pass improves nothing.
+/// Returns the roster and the mean time of one best response. `None` when a driver has no legal
+/// row (or one too large to search), or when `deadline` or a cancellation comes before every row
+/// is legal.
+pub fn row_descent(
+    ix: &ScenarioIndex,
+    from: Option<&RosterGrid>,
+    seed: u64,
+    deadline: Instant,
+    cancel: &CancelToken,
+) -> Option<(RosterGrid, Duration)> {
+    let t0 = Instant::now();
+    let mut responses = 0u32;
+    let per_response = |n: u32| t0.elapsed() / n.max(1);
     let nd = ix.drivers();
-    let mut search = RowSearch::new(ix, RosterGrid::empty(nd, ix.days()), false);
+    let mut search = match from {
+        Some(grid) => RowSearch::new(ix, grid.clone(), true),
+        None => RowSearch::new(ix, RosterGrid::empty(nd, ix.days()), false),
+    };
+    search.max_labels = DESCENT_LABELS;
     let mut order: Vec<DriverIdx> = (0..nd).map(DriverIdx).collect();
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
-    for pass in 0..50 {
+    for _ in 0..50 {
+        let was_legal = search.all_legal();
         let mut gain = 0.0;
         for &d in &order {
-            if cancel.is_cancelled() || (Instant::now() >= deadline && !(pass > 0 && search.all_legal())) {
-                return search.all_legal().then(|| search.grid().clone());
+            if cancel.is_cancelled() || Instant::now() >= deadline {
+                return search.all_legal().then(|| (search.grid().clone(), per_response(responses)));
             }
             gain += search.best_response(d, None)?;
+            responses += 1;
         }
-        if pass > 0 && gain < 0.5 {
+        // A pass that made the rows legal measured no gain; only a pass over legal rows counts.
+        if was_legal && gain < 0.5 {
             break;
         }
     }
-    Some(search.grid().clone())
+    Some((search.grid().clone(), per_response(responses)))
 }
 
 /// Column generation from the best roster: its bound, the roster of its pricing and a first dive,
@@ -371,6 +401,10 @@ fn column_generation<'a>(
 /// much earlier).
 const DIVE_REPRICING: usize = 50;
 
+/// Scenarios with at most this many drivers get branch and price after the first dive, larger
+/// ones more dives.
+const BRANCH_AND_PRICE_DRIVERS: usize = 12;
+
 /// Dives with perturbed weights until `until`, the proof of optimality, cancellation, or
 /// `patience` dives in a row that found nothing better.
 fn more_dives(
@@ -390,6 +424,29 @@ fn more_dives(
             track.consider(polish(ix, grid, opts.seed), Phase::ColumnGeneration);
         }
         fruitless = if track.objective() < before { 0 } else { fruitless + 1 };
+    }
+    Ok(())
+}
+
+/// Branch and price below the best roster until `until`, cancellation or the end of the tree
+/// (which proves the best roster optimal: the bound is raised to its objective).
+fn branch_and_price(
+    ix: &ScenarioIndex,
+    master: &mut Master<'_>,
+    opts: &SolveOptions,
+    until: Instant,
+    track: &mut Tracker<'_>,
+    cancel: &CancelToken,
+) -> Result<(), SolverError> {
+    let Some(incumbent) = track.objective() else { return Ok(()) };
+    let out = master.branch_and_price(incumbent as f64, until, cancel)?;
+    if let Some(grid) = out.roster {
+        track.consider(polish(ix, grid, opts.seed), Phase::ColumnGeneration);
+    }
+    if out.complete
+        && let Some(o) = track.objective()
+    {
+        track.raise_bound(o as f64, Phase::ColumnGeneration);
     }
     Ok(())
 }

@@ -41,6 +41,10 @@ use crate::highs_run::use_scheduler_threads;
 use crate::progress::CancelToken;
 use crate::row_dp::{CellCosts, best_row_below, row_cost};
 
+pub use branch::{BranchOutcome, Restriction};
+
+mod branch;
+
 /// A generated column: one legal row of one driver.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
@@ -81,6 +85,12 @@ pub struct Master<'a> {
     fixed: Vec<Option<usize>>,
     /// Whether column bounds changed since the last solve (dual simplex then, else primal).
     bounds_changed: bool,
+    /// `[t * shifts + s]`: the position of a demand cell in `cells`.
+    cell_of: Vec<Option<usize>>,
+    /// Dual smoothing: the cover duals with the best Lagrangian value at this node, and that value.
+    center: Option<(Vec<f64>, f64)>,
+    /// Branching restrictions of the current node (branch and price).
+    restrictions: Vec<Restriction>,
     /// A dive step fixes `1 / step_share` of the free drivers when no row is integral.
     pub step_share: usize,
     /// The best Lagrangian bound so far (cents, rounded up); only root iterations count.
@@ -102,6 +112,9 @@ impl std::fmt::Debug for Master<'_> {
             .finish()
     }
 }
+
+/// Weight of the stability center in the priced duals (see [`Master::price`]).
+const SMOOTHING: f64 = 0.5;
 
 /// What pricing says of one driver.
 enum Priced {
@@ -153,6 +166,10 @@ impl<'a> Master<'a> {
             pb.add_column(c.under, 0.0..=c.required, [(c.row, 1.0)]);
             pb.add_column(c.over, 0.0.., [(c.row, -1.0)]);
         }
+        let mut cell_of = vec![None; nt * ns];
+        for (i, c) in cells.iter().enumerate() {
+            cell_of[c.t * ns + c.s] = Some(i);
+        }
         let mut model = pb.optimise(Sense::Minimise);
         let bad = |k: &str, e: highs::TrySetOptionError| SolverError::Highs(format!("option {k}: {e:?}"));
         model.try_set_option("presolve", "off").map_err(|e| bad("presolve", e))?;
@@ -169,6 +186,9 @@ impl<'a> Master<'a> {
             seen: FxHashSet::default(),
             fixed: vec![None; nd],
             bounds_changed: false,
+            cell_of,
+            center: None,
+            restrictions: Vec::new(),
             step_share: 8,
             bound: f64::NEG_INFINITY,
             lp_value: f64::INFINITY,
@@ -243,13 +263,25 @@ impl<'a> Master<'a> {
     /// Prices every driver not fixed under `lp`'s duals; adds the improving rows. Returns how many
     /// were added and the node's Lagrangian bound (the fixed drivers count with their fixed row).
     /// At the root (nothing fixed) the scenario's bound and the Lagrangian roster are updated.
-    fn price(&mut self, lp: &LpSolution) -> Result<(usize, f64), SolverError> {
+    ///
+    /// With `smoothing` α > 0 the duals priced are `α·center + (1 − α)·LP duals` (Wentges): the
+    /// master is very degenerate, and its raw duals jump from one vertex to another; prices near
+    /// the best Lagrangian point so far find useful rows in fewer iterations. A row enters when
+    /// its reduced cost under the LP's own duals is negative.
+    fn price(&mut self, lp: &LpSolution, smoothing: f64) -> Result<(usize, f64), SolverError> {
         let (ix, nd) = (self.ix, self.ix.drivers());
         // The cover duals, clamped to where the Lagrangian bound is valid.
-        let mu: Vec<f64> =
+        let mu_lp: Vec<f64> =
             self.cells.iter().enumerate().map(|(i, c)| lp.duals[nd + i].clamp(-c.over, c.under)).collect();
-        let root = self.fixed.iter().all(Option::is_none);
+        let mu: Vec<f64> = match &self.center {
+            Some((center, _)) if smoothing > 0.0 => {
+                center.iter().zip(&mu_lp).map(|(c, l)| smoothing * c + (1.0 - smoothing) * l).collect()
+            }
+            _ => mu_lp.clone(),
+        };
+        let root = self.fixed.iter().all(Option::is_none) && self.restrictions.is_empty();
         let (own, cells, fixed, columns) = (&self.own, &self.cells, &self.fixed, &self.columns);
+        let restrictions = &self.restrictions;
         let priced: Vec<Priced> = (0..nd)
             .into_par_iter()
             .map(|d| {
@@ -259,6 +291,9 @@ impl<'a> Master<'a> {
                 }
                 if let Some(j) = fixed[d] {
                     return Priced::Fixed(row_cost(ix, DriverIdx(d), &c, &columns[j].row).unwrap_or(f64::INFINITY));
+                }
+                for r in restrictions.iter().filter(|r| r.driver.0 == d) {
+                    r.apply(&mut c);
                 }
                 // The driver's columns are legal rows: the cheapest of them under these costs
                 // bounds the DP's optimum from above.
@@ -292,11 +327,21 @@ impl<'a> Master<'a> {
             for (t, cell) in row.iter().enumerate() {
                 grid.set(DriverIdx(d), t, *cell);
             }
+            // The row's cost under the LP's duals, from its cost under the priced ones.
+            let shift: f64 = row
+                .iter()
+                .enumerate()
+                .filter_map(|(t, cell)| cell.and_then(|s| self.cell_of[t * ix.shifts() + s.0]))
+                .map(|i| mu[i] - mu_lp[i])
+                .sum();
             let before = self.columns.len();
-            if dp_cost - lp.duals[d] < -1e-6 {
+            if dp_cost + shift - lp.duals[d] < -1e-6 {
                 self.add_column(DriverIdx(d), row)?;
                 added += self.columns.len() - before;
             }
+        }
+        if self.center.as_ref().is_none_or(|(_, value)| bound > *value) {
+            self.center = Some((mu, bound));
         }
         if root {
             self.bound = self.bound.max((bound - 1e-6).ceil());
@@ -324,8 +369,14 @@ impl<'a> Master<'a> {
             if Instant::now() >= deadline || cancel.is_cancelled() {
                 return Ok((lp, node_bound, false));
             }
-            let (added, bound) = self.price(&lp)?;
+            let (mut added, bound) = self.price(&lp, SMOOTHING)?;
             node_bound = node_bound.max((bound - 1e-6).ceil());
+            if added == 0 && node_bound < (self.lp_value - 1e-6).ceil() {
+                // Nothing at the smoothed duals: price the LP's own; only that proves convergence.
+                let (again, bound) = self.price(&lp, 0.0)?;
+                added = again;
+                node_bound = node_bound.max((bound - 1e-6).ceil());
+            }
             if added == 0 || node_bound >= (self.lp_value - 1e-6).ceil() {
                 return Ok((lp, node_bound, true));
             }
@@ -343,21 +394,26 @@ impl<'a> Master<'a> {
 
     /// Fixes driver `d` to column `j`: every other column of the driver gets an upper bound of 0.
     fn fix(&mut self, d: DriverIdx, j: usize) -> Result<(), SolverError> {
-        let first = 2 * self.cells.len();
-        let model = self.model.as_mut().expect("the master is between solves");
-        for (k, _) in self.columns.iter().enumerate().filter(|(_, c)| c.driver == d) {
-            let upper = if k == j { 1.0 } else { 0.0 };
-            let lower = upper;
-            // SAFETY: the pointer is the live HiGHS instance owned by `model`; `first + k` is one
-            // of its columns.
-            let status = unsafe {
-                highs_sys::Highs_changeColBounds(model.as_mut_ptr(), (first + k) as highs_sys::HighsInt, lower, upper)
-            };
-            if status == highs_sys::STATUS_ERROR {
-                return Err(SolverError::Highs("master: changing a column's bounds failed".into()));
-            }
+        let of_driver: Vec<usize> = (0..self.columns.len()).filter(|k| self.columns[*k].driver == d).collect();
+        for k in of_driver {
+            let v = if k == j { 1.0 } else { 0.0 };
+            self.set_bounds(k, v, v)?;
         }
         self.fixed[d.0] = Some(j);
+        self.center = None;
+        Ok(())
+    }
+
+    /// Sets the bounds of the `k`-th row column.
+    fn set_bounds(&mut self, k: usize, lower: f64, upper: f64) -> Result<(), SolverError> {
+        let col = (2 * self.cells.len() + k) as highs_sys::HighsInt;
+        let model = self.model.as_mut().expect("the master is between solves");
+        // SAFETY: the pointer is the live HiGHS instance owned by `model`, and `col` one of its
+        // columns (the slacks come first, then one per element of `columns`).
+        let status = unsafe { highs_sys::Highs_changeColBounds(model.as_mut_ptr(), col, lower, upper) };
+        if status == highs_sys::STATUS_ERROR {
+            return Err(SolverError::Highs("master: changing a column's bounds failed".into()));
+        }
         self.bounds_changed = true;
         Ok(())
     }
@@ -433,24 +489,11 @@ impl<'a> Master<'a> {
 
     /// Releases every fixing (back to the root).
     fn unfix_all(&mut self) -> Result<(), SolverError> {
-        let first = 2 * self.cells.len();
-        let model = self.model.as_mut().expect("the master is between solves");
         for k in 0..self.columns.len() {
-            // SAFETY: as in `fix`.
-            let status = unsafe {
-                highs_sys::Highs_changeColBounds(
-                    model.as_mut_ptr(),
-                    (first + k) as highs_sys::HighsInt,
-                    0.0,
-                    f64::INFINITY,
-                )
-            };
-            if status == highs_sys::STATUS_ERROR {
-                return Err(SolverError::Highs("master: changing a column's bounds failed".into()));
-            }
+            self.set_bounds(k, 0.0, f64::INFINITY)?;
         }
         self.fixed.iter_mut().for_each(|f| *f = None);
-        self.bounds_changed = true;
+        self.center = None;
         Ok(())
     }
 }

@@ -1,0 +1,125 @@
+//! Column generation: its bound is valid (never above an optimum proven by the MILP), reaches the
+//! published optima where those equal the LP bound, and its dives return legal rosters; the
+//! best-response search prices rosters exactly as the evaluator does.
+
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use model::formats::curtois::parse_curtois;
+use model::generate::{GeneratorParams, generate};
+use model::{DriverIdx, Money, RosterGrid, ScenarioIndex, evaluate};
+use solver::best_response::RowSearch;
+use solver::colgen::Master;
+use solver::{CancelToken, SolveHooks, SolveOptions, SolveStatus, solve};
+
+fn instance(n: u32) -> ScenarioIndex {
+    let path = format!("{}/../datasets/curtois/Instance{n}.txt", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("instance file");
+    ScenarioIndex::new(parse_curtois(&text, &format!("Instance{n}")).expect("parses")).expect("valid")
+}
+
+/// A legal roster by best responses from an empty one.
+fn descent(ix: &ScenarioIndex) -> RosterGrid {
+    let mut search = RowSearch::new(ix, RosterGrid::empty(ix.drivers(), ix.days()), false);
+    let order: Vec<DriverIdx> = (0..ix.drivers()).map(DriverIdx).collect();
+    assert!(search.descend(&order, 50), "every driver has a legal row");
+    search.grid().clone()
+}
+
+fn far() -> Instant {
+    Instant::now() + Duration::from_secs(120)
+}
+
+#[test]
+fn the_bound_reaches_the_published_optimum_of_instances_2_to_4_and_stays_below_it_on_1_and_5() {
+    let cancel = CancelToken::new();
+    for (n, optimum, reaches) in [(1, 607, false), (2, 828, true), (3, 1001, true), (4, 1716, true), (5, 1143, false)] {
+        let ix = instance(n);
+        let mut master = Master::new(&ix, &descent(&ix)).expect("master");
+        assert!(master.generate(far(), &cancel).expect("generate"), "Instance{n} converges");
+        assert!(master.bound <= f64::from(optimum), "Instance{n}: bound {} above the optimum", master.bound);
+        if reaches {
+            assert_eq!(master.bound, f64::from(optimum), "Instance{n}");
+        }
+    }
+}
+
+#[test]
+fn a_dive_returns_a_legal_roster_no_better_than_the_bound() {
+    let ix = instance(4);
+    let cancel = CancelToken::new();
+    let mut master = Master::new(&ix, &descent(&ix)).expect("master");
+    master.generate(far(), &cancel).expect("generate");
+    let grid = master.dive(50, f64::INFINITY, None, far(), &cancel).expect("dive").expect("a roster");
+    let eval = evaluate(&ix, &grid);
+    assert!(eval.violations.is_empty(), "{:?}", eval.violations.first());
+    assert!(eval.objective.total().cents() as f64 >= master.bound);
+}
+
+/// A small generated metro scenario: overtime tiers, premiums, weekly maxima, two depots.
+fn metro(seed: u64) -> ScenarioIndex {
+    let start_date = NaiveDate::from_ymd_opt(2027, 3, 1).expect("date");
+    let mut s = generate(&GeneratorParams { drivers: 6, days: 7, depots: 1, seed, start_date }).expect("generate");
+    s.weights.overtime_spread_per_minute = Money::ZERO;
+    s.weights.weekend_spread_per_weekend = Money::ZERO;
+    ScenarioIndex::new(s).expect("valid")
+}
+
+#[test]
+fn on_metro_scenarios_with_overtime_and_premiums_the_bound_never_exceeds_the_milp_optimum() {
+    let cancel = CancelToken::new();
+    let quiet = |_: &solver::Progress| {};
+    for seed in [1, 2, 3] {
+        let ix = metro(seed);
+        let mut master = Master::new(&ix, &descent(&ix)).expect("master");
+        master.generate(far(), &cancel).expect("generate");
+        // The MILP alone, proven optimal, as the reference.
+        let opts = SolveOptions {
+            time_limit: Duration::from_secs(60),
+            column_generation: false,
+            warm_start: false,
+            milp_share: 1.0,
+            ..SolveOptions::default()
+        };
+        let res = solve(&ix, &opts, SolveHooks { progress: &quiet, cancel: &cancel, initial: None }).expect("solve");
+        assert_eq!(res.status, SolveStatus::Optimal, "seed {seed}");
+        let optimum = res.objective().expect("objective").cents() as f64;
+        assert!(master.bound <= optimum, "seed {seed}: bound {} above the optimum {optimum}", master.bound);
+        // And the bound is not vacuous: within a few percent of the optimum.
+        assert!(master.bound >= 0.9 * optimum, "seed {seed}: bound {} vs optimum {optimum}", master.bound);
+    }
+}
+
+#[test]
+fn the_search_prices_every_roster_as_the_evaluator_does_and_best_responses_never_cost_more() {
+    let ix = metro(4);
+    let grid = descent(&ix);
+    let mut search = RowSearch::new(&ix, grid, true);
+    let mut last = search.total().expect("legal rows");
+    assert_eq!(last, evaluate(&ix, search.grid()).objective.total().cents() as f64);
+    for d in (0..ix.drivers()).map(DriverIdx) {
+        let gain = search.best_response(d, Some(2..5)).expect("a legal row");
+        let now = search.total().expect("legal rows");
+        assert!(gain >= 0.0 && (last - now - gain).abs() < 1e-6, "driver {}: {last} → {now}, gain {gain}", d.0);
+        assert_eq!(now, evaluate(&ix, search.grid()).objective.total().cents() as f64);
+        last = now;
+    }
+}
+
+#[test]
+fn branch_and_price_finds_and_proves_the_optimum_of_instance1_where_the_lp_bound_is_below_it() {
+    // The master LP's bound is 558; the optimum 607 needs the tree.
+    let ix = instance(1);
+    let cancel = CancelToken::new();
+    let start = descent(&ix);
+    let start_cost = evaluate(&ix, &start).objective.total().cents() as f64;
+    let mut master = Master::new(&ix, &start).expect("master");
+    master.generate(far(), &cancel).expect("generate");
+    assert!(master.bound < 607.0);
+    let out = master.branch_and_price(start_cost, far(), &cancel).expect("branch and price");
+    assert!(out.complete, "the tree is exhausted");
+    let grid = out.roster.expect("a roster better than the start");
+    let eval = evaluate(&ix, &grid);
+    assert!(eval.violations.is_empty());
+    assert_eq!(eval.objective.total().cents(), 607);
+}
