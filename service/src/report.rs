@@ -49,13 +49,13 @@ pub fn kpis(ix: &ScenarioIndex, eval: &Evaluation, solve: Option<&SolveResult>) 
         let gap = r.gap().map_or("n/a".into(), |g| format!("{:.2} %", g * 100.0));
         let bound = r.bound.map_or("n/a".into(), |b| format!("{b:.1}"));
         let ttb = r.time_to_best.map_or("n/a".into(), |t| format!("{:.1} s", t.as_secs_f64()));
+        let milp =
+            r.size.map_or("no monolithic MILP".into(), |m| format!("MILP {} columns × {} rows", m.columns, m.rows));
         let _ = writeln!(
             out,
-            "Status: {} in {:.1} s (best found at {ttb}); lower bound {bound}; gap {gap}; MILP {} columns × {} rows",
+            "Status: {} in {:.1} s (best found at {ttb}); lower bound {bound}; gap {gap}; {milp}",
             r.status.as_str(),
             r.elapsed.as_secs_f64(),
-            r.size.columns,
-            r.size.rows
         );
     }
     let o = &eval.objective;

@@ -9,11 +9,17 @@
 //! * [`heuristic`]: the constructive warm start.
 //! * [`row_dp`]: the best legal row of one driver given a cost per cell, exactly, by dynamic
 //!   programming (the fast move of the searches and the pricing problem of column generation).
+//! * [`best_response`]: a roster searched one driver's row at a time (best responses to the
+//!   others' cover, row descent, ruin and recreate), priced exactly as the evaluator prices it.
+//! * [`colgen`]: column generation over whole legal rows: a Lagrangian bound valid at every
+//!   iteration, rosters by diving, branch and price on small scenarios.
 //! * [`highs_run`]: runs a model on HiGHS with callbacks (progress, interrupt) and a MIP start.
 //! * [`diagnosis`]: the elastic model that names the conflicting rules of an infeasible scenario.
 //! * [`decompose`] and [`solve_parts`]: independent parts (depots) solved separately in parallel.
 //! * [`lns`]: MILP-based large neighbourhood search, in parallel on rayon.
-//! * [`solve`]: the entry point; every returned roster has passed the evaluator.
+//! * [`solve`]: the entry point and its pipeline (warm start, row descent, column generation,
+//!   the monolithic MILP on small models, dives or branch and price, LNS); every returned roster
+//!   has passed the evaluator.
 
 pub mod best_response;
 pub mod colgen;

@@ -87,8 +87,9 @@ pub struct SolveResult {
     pub time_to_best: Option<Duration>,
     /// Why there is no roster, when infeasible.
     pub diagnosis: Option<Diagnosis>,
-    /// Size of the MILP (summed over parts).
-    pub size: ModelSize,
+    /// Size of the monolithic MILP (summed over parts), when one was built: column generation
+    /// makes it unnecessary on all but small models.
+    pub size: Option<ModelSize>,
     /// Independent parts solved separately (1 = monolithic).
     pub parts: usize,
 }
@@ -123,7 +124,7 @@ impl std::fmt::Debug for SolveHooks<'_> {
     }
 }
 
-/// Models up to this many columns get the monolithic MILP phase even when column generation gave a
+/// Models up to this many assignment columns get the monolithic MILP phase even when column generation gave a
 /// bound: HiGHS proves such models optimal in seconds, while on larger ones its time is better
 /// spent in the neighbourhood search.
 const SMALL_MILP_COLUMNS: usize = 1_000;
@@ -204,11 +205,12 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     }
 
     // The monolithic MILP: small models, or when column generation gave no bound.
-    let mut model = RosterModel::build(ix, false);
-    let size = ModelSize { columns: model.columns(), rows: model.rows() };
     let mut milp = None;
-    let wanted = track.bound.is_none() || size.columns <= SMALL_MILP_COLUMNS;
+    let mut size = None;
+    let wanted = track.bound.is_none() || workable_cells(ix) <= SMALL_MILP_COLUMNS;
     if wanted && !track.proven() && !cancel.is_cancelled() {
+        let mut model = RosterModel::build(ix, false);
+        size = Some(ModelSize { columns: model.columns(), rows: model.rows() });
         let start = track.best.as_ref().map(|b| model.start_from_grid(&b.grid));
         let left = deadline.saturating_duration_since(Instant::now());
         let cfg = RunConfig {
@@ -245,14 +247,14 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     // HiGHS's proof counts too when overtime is priced per minute (up to the evaluator's rounding
     // of each amount to the cent, see `RosterModel::rounding_slack`).
     let milp_proved = milp.as_ref().is_some_and(|(s, _)| *s == RunStatus::Optimal);
-    if let Some(master) = master.as_mut().filter(|_| !milp_proved && !track.proven()) {
+    if let Some((master, style)) = master.as_mut().filter(|_| !milp_proved && !track.proven()) {
         // A few drivers: the tree is small enough to search (and so to prove the optimum); more,
         // and perturbed dives find better rosters in the same time.
         let until = started + opts.time_limit.mul_f64(0.6);
         if ix.drivers() <= BRANCH_AND_PRICE_DRIVERS {
             branch_and_price(ix, master, opts, until, &mut track, cancel)?;
         } else {
-            more_dives(ix, master, opts, until, &mut track, cancel)?;
+            more_dives(ix, master, *style, opts, until, &mut track, cancel)?;
         }
     }
 
@@ -312,6 +314,15 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
         size,
         parts: 1,
     })
+}
+
+/// Cells `(driver, day, shift)` a driver may work: the assignment columns of the monolithic MILP.
+fn workable_cells(ix: &ScenarioIndex) -> usize {
+    let per_day: usize = (0..ix.drivers())
+        .flat_map(|d| (0..ix.shifts()).map(move |s| (d, s)))
+        .filter(|&(d, s)| ix.qualified[[d, s]] && ix.max_shifts[[d, s]] > 0)
+        .count();
+    per_day * ix.days()
 }
 
 /// Whether the relative gap of the best roster to the bound is within `gap`.
@@ -374,7 +385,7 @@ fn column_generation<'a>(
     dp_seconds: f64,
     track: &mut Tracker<'_>,
     cancel: &CancelToken,
-) -> Result<Option<Master<'a>>, SolverError> {
+) -> Result<Option<(Master<'a>, DiveStyle)>, SolverError> {
     let round = dp_seconds * ix.drivers() as f64 / f64::from(opts.threads.max(1));
     let Some(start) = track.best.as_ref().map(|b| b.grid.clone()) else { return Ok(None) };
     if round > opts.time_limit.as_secs_f64() / 50.0 || track.proven() {
@@ -390,37 +401,77 @@ fn column_generation<'a>(
     if !converged || track.proven() || cancel.is_cancelled() {
         return Ok(None);
     }
+    // A thorough dive first; when it cannot finish in its share of the time (a large, degenerate
+    // master), fast dives, whose rosters are rougher but come in seconds for LNS to finish.
     let incumbent = track.objective().map_or(f64::INFINITY, |o| o as f64);
-    if let Some(grid) = master.dive(DIVE_REPRICING, incumbent, None, started + opts.time_limit.mul_f64(0.5), cancel)? {
+    let (half, thorough_until) =
+        (started + opts.time_limit.mul_f64(0.5), Instant::now() + opts.time_limit.mul_f64(0.15));
+    let mut style = DiveStyle::THOROUGH;
+    let mut dived = dive(&mut master, style, incumbent, None, thorough_until.min(half), cancel)?;
+    if dived.is_none() && Instant::now() >= thorough_until && thorough_until < half {
+        style = DiveStyle::FAST;
+        dived = dive(&mut master, style, incumbent, None, half, cancel)?;
+    }
+    if let Some(grid) = dived {
         track.consider(polish(ix, grid, opts.seed), Phase::ColumnGeneration);
     }
-    Ok(Some(master))
+    Ok(Some((master, style)))
 }
 
-/// Column generation iterations after each fixing of a dive (the node's bound usually stops it
-/// much earlier).
-const DIVE_REPRICING: usize = 50;
+/// How a dive goes down the master.
+#[derive(Debug, Clone, Copy)]
+struct DiveStyle {
+    /// Column generation iterations after each fixing (the node's bound usually stops it earlier).
+    reprice: usize,
+    /// Each step without an integral row fixes `1 / step_share` of the free drivers.
+    step_share: usize,
+    /// Perturbed dives in a row that may find nothing better before the search moves on.
+    patience: usize,
+}
+
+impl DiveStyle {
+    /// Re-prices until the node converges and fixes few drivers at a time: the best rosters, on
+    /// masters whose LP re-solves fast.
+    const THOROUGH: DiveStyle = DiveStyle { reprice: 50, step_share: 8, patience: 8 };
+    /// Barely re-prices and fixes a third of the free drivers per step: a dive in seconds on a
+    /// large degenerate master, a start for the neighbourhood search rather than the answer.
+    const FAST: DiveStyle = DiveStyle { reprice: 2, step_share: 3, patience: 0 };
+}
+
+/// One dive of `master` in `style` (see [`Master::dive`]).
+fn dive(
+    master: &mut Master<'_>,
+    style: DiveStyle,
+    incumbent: f64,
+    noise: Option<&mut ChaCha8Rng>,
+    until: Instant,
+    cancel: &CancelToken,
+) -> Result<Option<RosterGrid>, SolverError> {
+    master.step_share = style.step_share;
+    master.dive(style.reprice, incumbent, noise, until, cancel)
+}
 
 /// Scenarios with at most this many drivers get branch and price after the first dive, larger
 /// ones more dives.
 const BRANCH_AND_PRICE_DRIVERS: usize = 12;
 
 /// Dives with perturbed weights until `until`, the proof of optimality, cancellation, or
-/// `patience` dives in a row that found nothing better.
+/// the style's `patience` dives in a row that found nothing better.
 fn more_dives(
     ix: &ScenarioIndex,
     master: &mut Master<'_>,
+    style: DiveStyle,
     opts: &SolveOptions,
     until: Instant,
     track: &mut Tracker<'_>,
     cancel: &CancelToken,
 ) -> Result<(), SolverError> {
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
-    let (mut fruitless, patience) = (0, 8);
-    while Instant::now() < until && !track.proven() && !cancel.is_cancelled() && fruitless < patience {
+    let mut fruitless = 0;
+    while Instant::now() < until && !track.proven() && !cancel.is_cancelled() && fruitless < style.patience {
         let before = track.objective();
         let incumbent = before.map_or(f64::INFINITY, |o| o as f64);
-        if let Some(grid) = master.dive(DIVE_REPRICING, incumbent, Some(&mut rng), until, cancel)? {
+        if let Some(grid) = dive(master, style, incumbent, Some(&mut rng), until, cancel)? {
             track.consider(polish(ix, grid, opts.seed), Phase::ColumnGeneration);
         }
         fruitless = if track.objective() < before { 0 } else { fruitless + 1 };

@@ -138,10 +138,10 @@ pub fn solve_parts(
         elapsed: started.elapsed(),
         time_to_best: results.iter().filter_map(|r| r.time_to_best).max(),
         diagnosis: (status == SolveStatus::Infeasible).then_some(Diagnosis { conflicts }),
-        size: ModelSize {
-            columns: results.iter().map(|r| r.size.columns).sum(),
-            rows: results.iter().map(|r| r.size.rows).sum(),
-        },
+        size: results
+            .iter()
+            .filter_map(|r| r.size)
+            .reduce(|a, b| ModelSize { columns: a.columns + b.columns, rows: a.rows + b.rows }),
         parts: parts.len(),
     })
 }
