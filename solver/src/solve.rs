@@ -129,6 +129,11 @@ impl std::fmt::Debug for SolveHooks<'_> {
 /// spent in the neighbourhood search.
 const SMALL_MILP_COLUMNS: usize = 1_000;
 
+/// Models above this many assignment columns never get the monolithic MILP: building it alone
+/// takes gigabytes and a good part of a minute (Curtois Instance23 and 24), and HiGHS could not
+/// solve it in a planner's time limit.
+const LARGEST_MILP_COLUMNS: usize = 300_000;
+
 /// The best roster so far, the best bound, and the progress reports about them.
 struct Tracker<'a> {
     ix: &'a ScenarioIndex,
@@ -191,7 +196,9 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     if opts.warm_start {
         track.consider(construct(ix), Phase::Heuristic);
         let from = track.best.as_ref().map(|b| b.grid.clone());
-        let until = started + opts.time_limit.mul_f64(0.1);
+        // A tenth of the budget to improve, more while some row is still illegal: without a legal
+        // roster there is no column generation and no neighbourhood search.
+        let until = (started + opts.time_limit.mul_f64(0.1), started + opts.time_limit.mul_f64(0.4));
         if let Some((grid, per_response)) = row_descent(ix, from.as_ref(), opts.seed, until, cancel) {
             dp_seconds_per_driver = Some(per_response.as_secs_f64());
             track.consider(grid, Phase::Heuristic);
@@ -207,7 +214,8 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     // The monolithic MILP: small models, or when column generation gave no bound.
     let mut milp = None;
     let mut size = None;
-    let wanted = track.bound.is_none() || workable_cells(ix) <= SMALL_MILP_COLUMNS;
+    let cells = workable_cells(ix);
+    let wanted = (track.bound.is_none() && cells <= LARGEST_MILP_COLUMNS) || cells <= SMALL_MILP_COLUMNS;
     if wanted && !track.proven() && !cancel.is_cancelled() {
         let mut model = RosterModel::build(ix, false);
         size = Some(ModelSize { columns: model.columns(), rows: model.rows() });
@@ -336,14 +344,15 @@ const DESCENT_LABELS: usize = 4_000_000;
 
 /// A roster by row descent: every driver's best response to the others in turn (random order),
 /// from `from` (a legal roster) or else from an empty roster, until a pass improves nothing.
-/// Returns the roster and the mean time of one best response. `None` when a driver has no legal
-/// row (or one too large to search), or when `deadline` or a cancellation comes before every row
-/// is legal.
+/// Returns the roster and the mean time of one best response. Improvement stops at the first of
+/// `(deadline, legal_deadline)`; while some row is still illegal the search goes on until the
+/// second. `None` when a driver has no legal row (or one too large to search), or when the second
+/// deadline or a cancellation comes before every row is legal.
 pub fn row_descent(
     ix: &ScenarioIndex,
     from: Option<&RosterGrid>,
     seed: u64,
-    deadline: Instant,
+    (deadline, legal_deadline): (Instant, Instant),
     cancel: &CancelToken,
 ) -> Option<(RosterGrid, Duration)> {
     let t0 = Instant::now();
@@ -361,8 +370,10 @@ pub fn row_descent(
         let was_legal = search.all_legal();
         let mut gain = 0.0;
         for &d in &order {
-            if cancel.is_cancelled() || Instant::now() >= deadline {
-                return search.all_legal().then(|| (search.grid().clone(), per_response(responses)));
+            let now = Instant::now();
+            let legal = search.all_legal();
+            if cancel.is_cancelled() || now >= legal_deadline || now >= deadline && legal {
+                return legal.then(|| (search.grid().clone(), per_response(responses)));
             }
             gain += search.best_response(d, None)?;
             responses += 1;
@@ -388,13 +399,14 @@ fn column_generation<'a>(
 ) -> Result<Option<(Master<'a>, DiveStyle)>, SolverError> {
     let round = dp_seconds * ix.drivers() as f64 / f64::from(opts.threads.max(1));
     let Some(start) = track.best.as_ref().map(|b| b.grid.clone()) else { return Ok(None) };
-    if round > opts.time_limit.as_secs_f64() / 50.0 || track.proven() {
+    if round > opts.time_limit.as_secs_f64() / 10.0 || track.proven() {
         return Ok(None);
     }
     let started = track.started;
     let mut master = Master::new(ix, &start)?;
     let converged = master.generate(started + opts.time_limit.mul_f64(0.3), cancel)?;
-    track.raise_bound(master.bound, Phase::ColumnGeneration);
+    // Every objective term is non-negative: an early Lagrangian bound below zero says nothing.
+    track.raise_bound(master.bound.max(0.0), Phase::ColumnGeneration);
     if let Some((grid, _)) = master.lagrangian_roster.take() {
         track.consider(polish(ix, grid, opts.seed), Phase::ColumnGeneration);
     }
