@@ -77,8 +77,9 @@ pub fn solve_parts(
             let part_opts = SolveOptions {
                 time_limit: std::time::Duration::from_secs_f64(share.min(left).max(0.5)),
                 threads: 1,
-                // The greedy roster is already there, as the part's start.
-                warm_start: opts.warm_start && start.is_none(),
+                // The greedy roster is the part's start; the warm start still runs its row descent
+                // from it, and that descent is what column generation needs to begin.
+                warm_start: opts.warm_start,
                 ..opts.clone()
             };
             let sink = |p: &Progress| {
