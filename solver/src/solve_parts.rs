@@ -89,7 +89,7 @@ pub fn solve_parts(
                 }
                 if let Some(sum) = merged(&inc) {
                     drop(inc);
-                    report(sum, Phase::Milp);
+                    report(sum, p.phase);
                 }
             };
             solve(sub, &part_opts, SolveHooks { progress: &sink, cancel: hooks.cancel, initial: start })

@@ -60,3 +60,18 @@ fn a_decomposed_solve_reports_the_merged_greedy_roster_before_any_part_is_optimi
     let final_obj = res.objective().expect("objective").cents() as f64;
     assert!(final_obj <= greedy + 1e-6, "{final_obj} > {greedy}");
 }
+
+#[test]
+fn every_part_of_a_decomposed_solve_goes_through_column_generation() {
+    let ix = scenario(14);
+    let cancel = CancelToken::new();
+    let phases = std::sync::Mutex::new(Vec::<solver::Phase>::new());
+    let sink = |p: &solver::Progress| phases.lock().expect("lock").push(p.phase);
+    let opts = SolveOptions { time_limit: Duration::from_secs(20), decompose: true, ..SolveOptions::default() };
+    let res = solve(&ix, &opts, SolveHooks { progress: &sink, cancel: &cancel, initial: None }).expect("solve");
+    assert_eq!(res.parts, 3);
+    // Reports of the parts are relayed with their own phase; column generation reports its bound.
+    let phases = phases.into_inner().expect("lock");
+    let cg = phases.iter().filter(|p| **p == solver::Phase::ColumnGeneration).count();
+    assert!(cg >= 3, "one column generation report per part at least: {phases:?}");
+}
