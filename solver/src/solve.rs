@@ -129,6 +129,12 @@ impl std::fmt::Debug for SolveHooks<'_> {
 /// spent in the neighbourhood search.
 const SMALL_MILP_COLUMNS: usize = 1_000;
 
+/// Models up to this many assignment columns get the monolithic MILP when column generation did
+/// not converge: HiGHS's root bound is then much better than the early Lagrangian one (metro
+/// parts of 25 drivers), while on larger models the MILP only takes time from the neighbourhood
+/// search (Curtois Instance13: 60,000 columns).
+const UNCONVERGED_MILP_COLUMNS: usize = 20_000;
+
 /// Models above this many assignment columns never get the monolithic MILP: building it alone
 /// takes gigabytes and a good part of a minute (Curtois Instance23 and 24), and HiGHS could not
 /// solve it in a planner's time limit.
@@ -211,11 +217,14 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
         master = column_generation(ix, opts, per_driver, &mut track, cancel)?;
     }
 
-    // The monolithic MILP: small models, or when column generation gave no bound.
+    // The monolithic MILP: small models, or when column generation did not converge.
     let mut milp = None;
     let mut size = None;
     let cells = workable_cells(ix);
-    let wanted = (track.bound.is_none() && cells <= LARGEST_MILP_COLUMNS) || cells <= SMALL_MILP_COLUMNS;
+    // An unconverged column generation leaves a weak bound, which HiGHS's root beats on models
+    // it solves in seconds; without any bound, the MILP is the only way to one.
+    let largest = if track.bound.is_none() { LARGEST_MILP_COLUMNS } else { UNCONVERGED_MILP_COLUMNS };
+    let wanted = (master.is_none() && cells <= largest) || cells <= SMALL_MILP_COLUMNS;
     if wanted && !track.proven() && !cancel.is_cancelled() {
         let mut model = RosterModel::build(ix, false);
         size = Some(ModelSize { columns: model.columns(), rows: model.rows() });
