@@ -23,7 +23,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::best_response::RowSearch;
-use crate::colgen::Master;
+use crate::colgen::{DiveStyle, Master};
 use crate::decompose::{decomposable, parts};
 use crate::diagnosis::{Diagnosis, diagnose};
 use crate::error::SolverError;
@@ -270,7 +270,8 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
         let until = started + opts.time_limit.mul_f64(0.6);
         if ix.drivers() <= BRANCH_AND_PRICE_DRIVERS {
             branch_and_price(ix, master, opts, until, &mut track, cancel)?;
-        } else {
+        } else if *style == DiveStyle::THOROUGH {
+            // Fast dives are rough starts for the neighbourhood search: not worth repeating.
             more_dives(ix, master, *style, opts, until, &mut track, cancel)?;
         }
     }
@@ -428,10 +429,10 @@ fn column_generation<'a>(
     let (half, thorough_until) =
         (started + opts.time_limit.mul_f64(0.5), Instant::now() + opts.time_limit.mul_f64(0.15));
     let mut style = DiveStyle::THOROUGH;
-    let mut dived = dive(&mut master, style, incumbent, None, thorough_until.min(half), cancel)?;
+    let mut dived = master.dive(style, incumbent, None, thorough_until.min(half), cancel)?;
     if dived.is_none() && Instant::now() >= thorough_until && thorough_until < half {
         style = DiveStyle::FAST;
-        dived = dive(&mut master, style, incumbent, None, half, cancel)?;
+        dived = master.dive(style, incumbent, None, half, cancel)?;
     }
     if let Some(grid) = dived {
         track.consider(polish(ix, grid, opts.seed), Phase::ColumnGeneration);
@@ -439,45 +440,15 @@ fn column_generation<'a>(
     Ok(Some((master, style)))
 }
 
-/// How a dive goes down the master.
-#[derive(Debug, Clone, Copy)]
-struct DiveStyle {
-    /// Column generation iterations after each fixing (the node's bound usually stops it earlier).
-    reprice: usize,
-    /// Each step without an integral row fixes `1 / step_share` of the free drivers.
-    step_share: usize,
-    /// Perturbed dives in a row that may find nothing better before the search moves on.
-    patience: usize,
-}
-
-impl DiveStyle {
-    /// Re-prices until the node converges and fixes few drivers at a time: the best rosters, on
-    /// masters whose LP re-solves fast.
-    const THOROUGH: DiveStyle = DiveStyle { reprice: 50, step_share: 8, patience: 8 };
-    /// Barely re-prices and fixes a third of the free drivers per step: a dive in seconds on a
-    /// large degenerate master, a start for the neighbourhood search rather than the answer.
-    const FAST: DiveStyle = DiveStyle { reprice: 2, step_share: 3, patience: 0 };
-}
-
-/// One dive of `master` in `style` (see [`Master::dive`]).
-fn dive(
-    master: &mut Master<'_>,
-    style: DiveStyle,
-    incumbent: f64,
-    noise: Option<&mut ChaCha8Rng>,
-    until: Instant,
-    cancel: &CancelToken,
-) -> Result<Option<RosterGrid>, SolverError> {
-    master.step_share = style.step_share;
-    master.dive(style.reprice, incumbent, noise, until, cancel)
-}
-
 /// Scenarios with at most this many drivers get branch and price after the first dive, larger
 /// ones more dives.
 const BRANCH_AND_PRICE_DRIVERS: usize = 12;
 
+/// Perturbed dives in a row that may find nothing better before the search moves on.
+const DIVE_PATIENCE: usize = 8;
+
 /// Dives with perturbed weights until `until`, the proof of optimality, cancellation, or
-/// the style's `patience` dives in a row that found nothing better.
+/// [`DIVE_PATIENCE`] dives in a row that found nothing better.
 fn more_dives(
     ix: &ScenarioIndex,
     master: &mut Master<'_>,
@@ -489,10 +460,10 @@ fn more_dives(
 ) -> Result<(), SolverError> {
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let mut fruitless = 0;
-    while Instant::now() < until && !track.proven() && !cancel.is_cancelled() && fruitless < style.patience {
+    while Instant::now() < until && !track.proven() && !cancel.is_cancelled() && fruitless < DIVE_PATIENCE {
         let before = track.objective();
         let incumbent = before.map_or(f64::INFINITY, |o| o as f64);
-        if let Some(grid) = dive(master, style, incumbent, Some(&mut rng), until, cancel)? {
+        if let Some(grid) = master.dive(style, incumbent, Some(&mut rng), until, cancel)? {
             track.consider(polish(ix, grid, opts.seed), Phase::ColumnGeneration);
         }
         fruitless = if track.objective() < before { 0 } else { fruitless + 1 };

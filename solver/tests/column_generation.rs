@@ -2,14 +2,17 @@
 //! published optima where those equal the LP bound, and its dives return legal rosters; the
 //! best-response search prices rosters exactly as the evaluator does.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use common::generated_without_fairness;
 use model::formats::curtois::parse_curtois;
-use model::generate::{GeneratorParams, generate};
-use model::{DriverIdx, Money, RosterGrid, ScenarioIndex, evaluate};
+use model::generate::GeneratorParams;
+use model::{DriverIdx, RosterGrid, ScenarioIndex, evaluate};
 use solver::best_response::RowSearch;
-use solver::colgen::Master;
+use solver::colgen::{DiveStyle, Master};
 use solver::{CancelToken, SolveHooks, SolveOptions, SolveStatus, solve};
 
 fn instance(n: u32) -> ScenarioIndex {
@@ -50,19 +53,16 @@ fn a_dive_returns_a_legal_roster_no_better_than_the_bound() {
     let cancel = CancelToken::new();
     let mut master = Master::new(&ix, &descent(&ix)).expect("master");
     master.generate(far(), &cancel).expect("generate");
-    let grid = master.dive(50, f64::INFINITY, None, far(), &cancel).expect("dive").expect("a roster");
+    let grid = master.dive(DiveStyle::THOROUGH, f64::INFINITY, None, far(), &cancel).expect("dive").expect("a roster");
     let eval = evaluate(&ix, &grid);
     assert!(eval.violations.is_empty(), "{:?}", eval.violations.first());
     assert!(eval.objective.total().cents() as f64 >= master.bound);
 }
 
-/// A small generated metro scenario: overtime tiers, premiums, weekly maxima, two depots.
+/// A small generated metro scenario: overtime tiers, premiums, weekly maxima, one depot.
 fn metro(seed: u64) -> ScenarioIndex {
     let start_date = NaiveDate::from_ymd_opt(2027, 3, 1).expect("date");
-    let mut s = generate(&GeneratorParams { drivers: 6, days: 7, depots: 1, seed, start_date }).expect("generate");
-    s.weights.overtime_spread_per_minute = Money::ZERO;
-    s.weights.weekend_spread_per_weekend = Money::ZERO;
-    ScenarioIndex::new(s).expect("valid")
+    generated_without_fairness(&GeneratorParams { drivers: 6, days: 7, depots: 1, seed, start_date })
 }
 
 #[test]

@@ -1,20 +1,20 @@
 //! Decomposed and monolithic solves agree on small multi-depot scenarios.
 
+mod common;
+
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use model::generate::{GeneratorParams, generate};
-use model::{Money, ScenarioIndex};
+use common::generated_without_fairness;
+use model::generate::GeneratorParams;
+use model::ScenarioIndex;
 use solver::decompose::parts;
 use solver::{CancelToken, SolveHooks, SolveOptions, SolveStatus, solve};
 
 fn scenario(seed: u64) -> ScenarioIndex {
     let start_date = NaiveDate::from_ymd_opt(2027, 1, 4).expect("date");
-    let mut s = generate(&GeneratorParams { drivers: 12, days: 7, depots: 3, seed, start_date }).expect("generate");
     // Fairness spreads couple depots; without them the parts are truly independent.
-    s.weights.overtime_spread_per_minute = Money::ZERO;
-    s.weights.weekend_spread_per_weekend = Money::ZERO;
-    ScenarioIndex::new(s).expect("valid")
+    generated_without_fairness(&GeneratorParams { drivers: 12, days: 7, depots: 3, seed, start_date })
 }
 
 #[test]

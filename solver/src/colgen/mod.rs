@@ -91,8 +91,6 @@ pub struct Master<'a> {
     center: Option<(Vec<f64>, f64)>,
     /// Branching restrictions of the current node (branch and price).
     restrictions: Vec<Restriction>,
-    /// A dive step fixes `1 / step_share` of the free drivers when no row is integral.
-    pub step_share: usize,
     /// The best Lagrangian bound so far (cents, rounded up); only root iterations count.
     pub bound: f64,
     /// The master LP's value at the last solve.
@@ -111,6 +109,24 @@ impl std::fmt::Debug for Master<'_> {
             .field("lp_value", &self.lp_value)
             .finish()
     }
+}
+
+/// How a dive goes down the master (see [`Master::dive`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiveStyle {
+    /// Column generation iterations after each fixing (the node's bound usually stops it earlier).
+    pub reprice: usize,
+    /// Each step without an integral row fixes `1 / step_share` of the free drivers.
+    pub step_share: usize,
+}
+
+impl DiveStyle {
+    /// Re-prices until the node converges and fixes few drivers at a time: the best rosters, on
+    /// masters whose LP re-solves fast.
+    pub const THOROUGH: DiveStyle = DiveStyle { reprice: 50, step_share: 8 };
+    /// Barely re-prices and fixes a third of the free drivers per step: a dive in seconds on a
+    /// large degenerate master, a start for the neighbourhood search rather than the answer.
+    pub const FAST: DiveStyle = DiveStyle { reprice: 2, step_share: 3 };
 }
 
 /// Weight of the stability center in the priced duals (see [`Master::price`]).
@@ -189,7 +205,6 @@ impl<'a> Master<'a> {
             cell_of,
             center: None,
             restrictions: Vec::new(),
-            step_share: 8,
             bound: f64::NEG_INFINITY,
             lp_value: f64::INFINITY,
             iterations: 0,
@@ -419,14 +434,14 @@ impl<'a> Master<'a> {
     }
 
     /// A roster by diving: repeatedly fix the drivers whose LP row is integral (weight ≥ 0.99), or
-    /// else the drivers with the heaviest rows, then re-price the rest (at most `reprice`
-    /// iterations), until every driver is fixed. With `noise`, the weights are perturbed by up to
+    /// else `1 / style.step_share` of the free drivers with the heaviest rows, then re-price the
+    /// rest (at most `style.reprice` iterations), until every driver is fixed. With `noise`, the weights are perturbed by up to
     /// 30 % before the heaviest are chosen, so repeated dives explore different branches. `None`
     /// if the dive's bound reaches `incumbent` (it cannot end below it), or the deadline or a
     /// cancellation stops it first. The master is back at the root afterwards.
     pub fn dive(
         &mut self,
-        reprice: usize,
+        style: DiveStyle,
         incumbent: f64,
         mut noise: Option<&mut ChaCha8Rng>,
         deadline: Instant,
@@ -463,13 +478,13 @@ impl<'a> Master<'a> {
                     by_weight.iter_mut().for_each(|x| x.2 *= 1.0 + 0.3 * rng.random::<f64>());
                 }
                 by_weight.sort_by(|a, b| b.2.total_cmp(&a.2));
-                let take = (by_weight.len() / self.step_share.max(1)).max(1);
+                let take = (by_weight.len() / style.step_share.max(1)).max(1);
                 to_fix.extend(by_weight.iter().take(take).map(|&(d, j, _)| (d, j)));
             }
             for (d, j) in to_fix {
                 self.fix(DriverIdx(d), j)?;
             }
-            let (next, node_bound, _) = self.generate_at_node(reprice, deadline, cancel)?;
+            let (next, node_bound, _) = self.generate_at_node(style.reprice, deadline, cancel)?;
             if node_bound >= incumbent - 1e-6 {
                 self.unfix_all()?;
                 return Ok(None);

@@ -98,3 +98,12 @@ pub fn row(ix: &ScenarioIndex, res: &SolveResult, d: usize) -> String {
 pub fn objective(res: &SolveResult) -> i64 {
     res.objective().expect("an objective").cents()
 }
+
+/// A generated metro scenario (`model::generate`) with the fairness spreads weighed at zero: they
+/// couple drivers and depots, which column generation's bound and the decomposition leave out.
+pub fn generated_without_fairness(params: &generate::GeneratorParams) -> ScenarioIndex {
+    let mut s = generate::generate(params).expect("generate");
+    s.weights.overtime_spread_per_minute = Money::ZERO;
+    s.weights.weekend_spread_per_weekend = Money::ZERO;
+    ScenarioIndex::new(s).expect("valid")
+}
