@@ -10,7 +10,7 @@
 //! Fairness spreads couple all drivers and are not in the moves; the evaluator prices them.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use model::{DriverIdx, RosterGrid, ScenarioIndex, ShiftIdx};
 use ndarray::Array2;
@@ -18,6 +18,9 @@ use rand::Rng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
+use crate::formulation::RosterModel;
+use crate::highs_run::{RunConfig, run};
+use crate::progress::{CancelToken, Phase, Progress};
 use crate::row_dp::{CellCosts, NoRow, best_row_within, row_cost};
 
 /// A roster under local search.
@@ -34,6 +37,19 @@ pub struct RowSearch<'a> {
     row_cost: Vec<Option<f64>>,
     /// Labels one best response's DP may keep (see [`best_row_within`]).
     pub max_labels: usize,
+    /// When a whole-row DP would need more than `max_labels` labels (long horizons with narrow
+    /// minute windows), the driver's best response comes from the MILP of that driver alone, with
+    /// these settings; `None` gives up instead.
+    pub milp_fallback: Option<MilpFallback<'a>>,
+}
+
+/// How a best response too large for the row DP is asked of HiGHS instead.
+#[derive(Debug, Clone, Copy)]
+pub struct MilpFallback<'a> {
+    /// Time limit of one driver's MILP.
+    pub limit: Duration,
+    /// Stops it early (the solve's own cancellation).
+    pub cancel: &'a CancelToken,
 }
 
 impl<'a> RowSearch<'a> {
@@ -56,7 +72,7 @@ impl<'a> RowSearch<'a> {
                 if legal { row_cost(ix, DriverIdx(d), &own[d], &row) } else { None }
             })
             .collect();
-        RowSearch { ix, own, grid, count, row_cost, max_labels: usize::MAX }
+        RowSearch { ix, own, grid, count, row_cost, max_labels: usize::MAX, milp_fallback: None }
     }
 
     /// The roster.
@@ -118,13 +134,70 @@ impl<'a> RowSearch<'a> {
             Ok(best) => best,
             // Nothing below the current row (which is legal), or no legal row at all.
             Err(NoRow::None) => return now.map(|_| 0.0),
-            Err(NoRow::TooLarge) => return None,
+            Err(NoRow::TooLarge) => match (window, self.milp_fallback) {
+                (None, Some(fallback)) => return self.milp_response(d, &costs, now, fallback),
+                _ => return None,
+            },
         };
         match now {
             Some(now) if best.cost >= now - 1e-6 => Some(0.0),
             _ => {
                 self.set_row(d, &best.row);
                 Some(now.map_or(0.0, |n| n - best.cost))
+            }
+        }
+    }
+
+    /// Driver `d`'s best response by HiGHS: the model of `d` alone, the others' shifts a constant
+    /// part of the cover, from `d`'s current row when it is legal. `costs` are `d`'s cell costs
+    /// given the others (as for the DP) and `now` its current row's cost under them. Returns the
+    /// decrease of the objective, or `None` when HiGHS finds no legal row in its time (or is
+    /// cancelled first).
+    fn milp_response(
+        &mut self,
+        d: DriverIdx,
+        costs: &CellCosts,
+        now: Option<f64>,
+        fallback: MilpFallback<'_>,
+    ) -> Option<f64> {
+        let ix = self.ix;
+        let mut others = self.count.mapv(|c| c.max(0) as u32);
+        for (t, s) in self.grid.row(d).enumerate() {
+            if let Some(s) = s {
+                others[[t, s.0]] -= 1;
+            }
+        }
+        let mut free = vec![false; ix.drivers()];
+        free[d.0] = true;
+        let mut model = RosterModel::build_for_drivers(ix, free, others);
+        let started = Instant::now();
+        let cfg = RunConfig {
+            time_limit: fallback.limit,
+            gap: 0.0,
+            threads: 1,
+            seed: 0,
+            verbose: false,
+            heuristic_effort: 0.3,
+            start: now.map(|_| model.start_from_grid(&self.grid)),
+            started,
+            phase: Phase::Heuristic,
+            cancel: fallback.cancel,
+            soft_deadline: None,
+        };
+        // A HiGHS failure on one driver's model is no answer, as a DP without a legal row is: the
+        // caller's search decides what to do without this row.
+        let out = run(&mut model, &cfg, &|_: &Progress| {}).ok()?;
+        let mut grid = self.grid.clone();
+        model.apply_columns(&mut grid, out.columns.as_deref()?);
+        let row: Vec<_> = grid.row(d).collect();
+        // The evaluator's rules decide, not HiGHS's tolerance: a row the exact cost calls illegal
+        // is no answer.
+        let cost = row_cost(ix, d, costs, &row)?;
+        match now {
+            Some(now) if cost >= now - 1e-6 => Some(0.0),
+            _ => {
+                self.set_row(d, &row);
+                Some(now.map_or(0.0, |n| n - cost))
             }
         }
     }

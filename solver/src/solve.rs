@@ -22,7 +22,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::best_response::RowSearch;
+use crate::best_response::{MilpFallback, RowSearch};
 use crate::colgen::{DiveStyle, Master};
 use crate::decompose::{decomposable, parts};
 use crate::diagnosis::{Diagnosis, diagnose};
@@ -349,14 +349,18 @@ fn gap_within(track: &Tracker<'_>, gap: f64) -> bool {
 }
 
 /// Labels one DP of the row descent may keep: about a second of work. Rows of long horizons with
-/// narrow minute windows need more, and the descent gives up on them rather than stall.
+/// narrow minute windows need more, and the descent asks those drivers' MILP instead of stalling.
 const DESCENT_LABELS: usize = 4_000_000;
+
+/// Time limit of one driver's MILP in the row descent, when the row DP would be too large.
+const ROW_MILP_LIMIT: Duration = Duration::from_secs(5);
 
 /// A roster by row descent: every driver's best response to the others in turn (random order),
 /// from `from` (a legal roster) or else from an empty roster, until a pass improves nothing.
 /// Returns the roster and the mean time of one best response. Improvement stops at the first of
 /// `(deadline, legal_deadline)`; while some row is still illegal the search goes on until the
-/// second. `None` when a driver has no legal row (or one too large to search), or when the second
+/// second. A row too large for the DP's label budget is answered by that driver's MILP instead.
+/// `None` when a driver has no legal row (or none that its MILP finds in time), or when the second
 /// deadline or a cancellation comes before every row is legal.
 pub fn row_descent(
     ix: &ScenarioIndex,
@@ -374,6 +378,7 @@ pub fn row_descent(
         None => RowSearch::new(ix, RosterGrid::empty(nd, ix.days()), false),
     };
     search.max_labels = DESCENT_LABELS;
+    search.milp_fallback = Some(MilpFallback { limit: ROW_MILP_LIMIT, cancel });
     let mut order: Vec<DriverIdx> = (0..nd).map(DriverIdx).collect();
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
     for _ in 0..50 {

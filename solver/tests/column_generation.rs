@@ -11,7 +11,7 @@ use common::generated_without_fairness;
 use model::formats::curtois::parse_curtois;
 use model::generate::GeneratorParams;
 use model::{DriverIdx, RosterGrid, ScenarioIndex, evaluate};
-use solver::best_response::RowSearch;
+use solver::best_response::{MilpFallback, RowSearch};
 use solver::colgen::{DiveStyle, Master};
 use solver::{CancelToken, SolveHooks, SolveOptions, SolveStatus, solve};
 
@@ -122,4 +122,20 @@ fn branch_and_price_finds_and_proves_the_optimum_of_instance1_where_the_lp_bound
     let eval = evaluate(&ix, &grid);
     assert!(eval.violations.is_empty());
     assert_eq!(eval.objective.total().cents(), 607);
+}
+
+#[test]
+fn rows_too_large_for_the_dp_get_their_best_response_from_the_milp_and_the_roster_is_legal() {
+    let ix = instance(2);
+    let cancel = CancelToken::new();
+    let mut search = RowSearch::new(&ix, RosterGrid::empty(ix.drivers(), ix.days()), false);
+    // One label: every whole-row DP is too large, so every answer is the driver's MILP.
+    search.max_labels = 1;
+    let order: Vec<DriverIdx> = (0..ix.drivers()).map(DriverIdx).collect();
+    assert!(!search.descend(&order, 1), "without the fallback a too-large row is no answer");
+    search.milp_fallback = Some(MilpFallback { limit: Duration::from_secs(10), cancel: &cancel });
+    assert!(search.descend(&order, 3), "every driver gets a legal row from its MILP");
+    let eval = evaluate(&ix, search.grid());
+    assert!(eval.is_feasible(), "{:?}", eval.violations);
+    assert_eq!(search.total(), Some(eval.objective.total().cents() as f64));
 }

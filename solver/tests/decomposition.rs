@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use common::generated_without_fairness;
-use model::generate::GeneratorParams;
 use model::ScenarioIndex;
+use model::generate::GeneratorParams;
 use solver::decompose::parts;
 use solver::{CancelToken, SolveHooks, SolveOptions, SolveStatus, solve};
 
