@@ -139,11 +139,18 @@ impl<'a> RowSearch<'a> {
                 _ => return None,
             },
         };
+        Some(self.accept(d, &best.row, best.cost, now))
+    }
+
+    /// Puts `row` (legal, costing `cost` under driver `d`'s cell costs given the others) in place
+    /// of `d`'s current row unless that row is legal and costs no more (`now`); returns the
+    /// decrease of the objective.
+    fn accept(&mut self, d: DriverIdx, row: &[Option<ShiftIdx>], cost: f64, now: Option<f64>) -> f64 {
         match now {
-            Some(now) if best.cost >= now - 1e-6 => Some(0.0),
+            Some(now) if cost >= now - 1e-6 => 0.0,
             _ => {
-                self.set_row(d, &best.row);
-                Some(now.map_or(0.0, |n| n - best.cost))
+                self.set_row(d, row);
+                now.map_or(0.0, |n| n - cost)
             }
         }
     }
@@ -161,7 +168,8 @@ impl<'a> RowSearch<'a> {
         fallback: MilpFallback<'_>,
     ) -> Option<f64> {
         let ix = self.ix;
-        let mut others = self.count.mapv(|c| c.max(0) as u32);
+        // Counts are never negative: they count assigned drivers.
+        let mut others = self.count.mapv(|c| c as u32);
         for (t, s) in self.grid.row(d).enumerate() {
             if let Some(s) = s {
                 others[[t, s.0]] -= 1;
@@ -187,19 +195,11 @@ impl<'a> RowSearch<'a> {
         // A HiGHS failure on one driver's model is no answer, as a DP without a legal row is: the
         // caller's search decides what to do without this row.
         let out = run(&mut model, &cfg, &|_: &Progress| {}).ok()?;
-        let mut grid = self.grid.clone();
-        model.apply_columns(&mut grid, out.columns.as_deref()?);
-        let row: Vec<_> = grid.row(d).collect();
+        let row: Vec<_> = model.grid_from_columns(out.columns.as_deref()?).row(d).collect();
         // The evaluator's rules decide, not HiGHS's tolerance: a row the exact cost calls illegal
         // is no answer.
         let cost = row_cost(ix, d, costs, &row)?;
-        match now {
-            Some(now) if cost >= now - 1e-6 => Some(0.0),
-            _ => {
-                self.set_row(d, &row);
-                Some(now.map_or(0.0, |n| n - cost))
-            }
-        }
+        Some(self.accept(d, &row, cost, now))
     }
 
     /// Sets driver `d`'s row (taken as legal) and updates counts and costs.
