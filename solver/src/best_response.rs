@@ -48,6 +48,9 @@ pub struct RowSearch<'a> {
 pub struct MilpFallback<'a> {
     /// Time limit of one driver's MILP.
     pub limit: Duration,
+    /// No driver's MILP runs past this instant (the caller's own deadline): the limit shrinks to
+    /// the time left, and none starts after it.
+    pub until: Instant,
     /// Stops it early (the solve's own cancellation).
     pub cancel: &'a CancelToken,
 }
@@ -179,8 +182,12 @@ impl<'a> RowSearch<'a> {
         free[d.0] = true;
         let mut model = RosterModel::build_for_drivers(ix, free, others);
         let started = Instant::now();
+        let time_limit = fallback.limit.min(fallback.until.saturating_duration_since(started));
+        if time_limit.is_zero() {
+            return None;
+        }
         let cfg = RunConfig {
-            time_limit: fallback.limit,
+            time_limit,
             gap: 0.0,
             threads: 1,
             seed: 0,

@@ -13,6 +13,8 @@
 //!   others' cover, row descent, ruin and recreate), priced exactly as the evaluator prices it.
 //! * [`colgen`]: column generation over whole legal rows: a Lagrangian bound valid at every
 //!   iteration, rosters by diving, branch and price on small scenarios.
+//! * [`cover_bound`]: a Lagrangian bound of the cover rows over relaxed rows, by subgradient
+//!   steps: the bound of scenarios too large for column generation's pricing.
 //! * [`highs_run`]: runs a model on HiGHS with callbacks (progress, interrupt) and a MIP start.
 //! * [`diagnosis`]: the elastic model that names the conflicting rules of an infeasible scenario.
 //! * [`decompose`] and [`solve_parts`]: independent parts (depots) solved separately in parallel.
@@ -23,6 +25,7 @@
 
 pub mod best_response;
 pub mod colgen;
+pub mod cover_bound;
 pub mod decompose;
 pub mod diagnosis;
 pub mod error;

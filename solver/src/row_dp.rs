@@ -340,8 +340,9 @@ impl Driver<'_> {
                         MinutesMode::Window(min, _) if m + most_after[t + 1] < min => continue,
                         _ => {}
                     }
-                    // Weekends (R9): a Saturday and the Sunday after it are one weekend.
-                    if let (Some(w), true) = (ix.weekend_of_day[t], c.code > 0) {
+                    // Weekends (R9): a Saturday and the Sunday after it are one weekend. Without
+                    // a maximum they are not counted (more labels, no rule to keep).
+                    if let (Some(w), true, true) = (ix.weekend_of_day[t], c.code > 0, drv.max_weekends.is_some()) {
                         let same = t > 0 && ix.weekend_of_day[t - 1] == Some(w) && p.code > 0;
                         if !same {
                             l.weekends += 1;

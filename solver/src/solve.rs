@@ -24,6 +24,7 @@ use serde::Serialize;
 
 use crate::best_response::{MilpFallback, RowSearch};
 use crate::colgen::{DiveStyle, Master};
+use crate::cover_bound::cover_bound;
 use crate::decompose::{decomposable, parts};
 use crate::diagnosis::{Diagnosis, diagnose};
 use crate::error::SolverError;
@@ -114,7 +115,8 @@ pub struct SolveHooks<'a> {
     pub progress: ProgressSink<'a>,
     /// Stops the solve early.
     pub cancel: &'a CancelToken,
-    /// A previous roster to start from (used when legal and better than the heuristic's).
+    /// A previous roster to start from; when it is legal, the greedy construction is skipped and
+    /// the row descent starts from it.
     pub initial: Option<&'a RosterGrid>,
 }
 
@@ -134,6 +136,9 @@ const SMALL_MILP_COLUMNS: usize = 1_000;
 /// parts of 25 drivers), while on larger models the MILP only takes time from the neighbourhood
 /// search (Curtois Instance13: 60,000 columns).
 const UNCONVERGED_MILP_COLUMNS: usize = 20_000;
+
+/// Share of the time limit the cover bound's subgradient steps may take at most.
+const COVER_BOUND_SHARE: f64 = 0.05;
 
 /// Models above this many assignment columns never get the monolithic MILP: building it alone
 /// takes gigabytes and a good part of a minute (Curtois Instance23 and 24), and HiGHS could not
@@ -200,11 +205,18 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     }
     let mut dp_seconds_per_driver = None;
     if opts.warm_start {
-        track.consider(construct(ix), Phase::Heuristic);
+        // A legal roster passed in (a previous roster, or a part's greedy roster from
+        // `solve_parts`) is the start; the greedy construction is for when there is none.
+        if track.best.is_none() {
+            track.consider(construct(ix), Phase::Heuristic);
+        }
         let from = track.best.as_ref().map(|b| b.grid.clone());
         // A tenth of the budget to improve, more while some row is still illegal: without a legal
-        // roster there is no column generation and no neighbourhood search.
-        let until = (started + opts.time_limit.mul_f64(0.1), started + opts.time_limit.mul_f64(0.4));
+        // roster there is no column generation and no neighbourhood search. The monolithic MILP
+        // may still find one in the rest of the budget; where it will not run, the descent is the
+        // only way to a roster and keeps all but a margin of the budget.
+        let legal_share = if workable_cells(ix) > LARGEST_MILP_COLUMNS { 0.95 } else { 0.4 };
+        let until = (started + opts.time_limit.mul_f64(0.1), started + opts.time_limit.mul_f64(legal_share));
         if let Some((grid, per_response)) = row_descent(ix, from.as_ref(), opts.seed, until, cancel) {
             dp_seconds_per_driver = Some(per_response.as_secs_f64());
             track.consider(grid, Phase::Heuristic);
@@ -216,6 +228,25 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     {
         master = column_generation(ix, opts, per_driver, &mut track, cancel)?;
     }
+    // Whether column generation gave a bound at all (converged or not); the cover bound below is
+    // for when its pricing is too slow, and does not replace the MILP's root where that is the
+    // way to a better one.
+    let priced_bound = track.bound.is_some();
+    if master.is_none() && !track.proven() {
+        let until = (Instant::now() + opts.time_limit.mul_f64(COVER_BOUND_SHARE)).min(deadline);
+        let target = track.objective().map(|o| o as f64);
+        if let Some(cover) = cover_bound(ix, target, until, cancel) {
+            track.raise_bound(cover.bound(), Phase::ColumnGeneration);
+            // One round of the exact row DP at the same duals adds what the relaxed rows leave
+            // out (overtime above all), when such a round fits in the same share of the budget.
+            let round = dp_seconds_per_driver.map(|s| s * ix.drivers() as f64 / f64::from(opts.threads.max(1)));
+            if round.is_some_and(|r| r <= opts.time_limit.as_secs_f64() * COVER_BOUND_SHARE)
+                && let Some(b) = cover.with_exact_rows(DESCENT_LABELS, cancel)
+            {
+                track.raise_bound(b, Phase::ColumnGeneration);
+            }
+        }
+    }
 
     // The monolithic MILP: small models, or when column generation did not converge.
     let mut milp = None;
@@ -223,7 +254,7 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     let cells = workable_cells(ix);
     // An unconverged column generation leaves a weak bound, which HiGHS's root beats on models
     // it solves in seconds; without any bound, the MILP is the only way to one.
-    let largest = if track.bound.is_none() { LARGEST_MILP_COLUMNS } else { UNCONVERGED_MILP_COLUMNS };
+    let largest = if priced_bound { UNCONVERGED_MILP_COLUMNS } else { LARGEST_MILP_COLUMNS };
     let wanted = (master.is_none() && cells <= largest) || cells <= SMALL_MILP_COLUMNS;
     if wanted && !track.proven() && !cancel.is_cancelled() {
         let mut model = RosterModel::build(ix, false);
@@ -378,7 +409,7 @@ pub fn row_descent(
         None => RowSearch::new(ix, RosterGrid::empty(nd, ix.days()), false),
     };
     search.max_labels = DESCENT_LABELS;
-    search.milp_fallback = Some(MilpFallback { limit: ROW_MILP_LIMIT, cancel });
+    search.milp_fallback = Some(MilpFallback { limit: ROW_MILP_LIMIT, until: legal_deadline, cancel });
     let mut order: Vec<DriverIdx> = (0..nd).map(DriverIdx).collect();
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
     for _ in 0..50 {

@@ -6,20 +6,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
-use common::generated_without_fairness;
-use model::formats::curtois::parse_curtois;
-use model::generate::GeneratorParams;
+use common::{curtois_instance as instance, small_metro};
 use model::{DriverIdx, RosterGrid, ScenarioIndex, evaluate};
 use solver::best_response::{MilpFallback, RowSearch};
 use solver::colgen::{DiveStyle, Master};
 use solver::{CancelToken, SolveHooks, SolveOptions, SolveStatus, solve};
-
-fn instance(n: u32) -> ScenarioIndex {
-    let path = format!("{}/../datasets/curtois/Instance{n}.txt", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).expect("instance file");
-    ScenarioIndex::new(parse_curtois(&text, &format!("Instance{n}")).expect("parses")).expect("valid")
-}
 
 /// A legal roster by best responses from an empty one.
 fn descent(ix: &ScenarioIndex) -> RosterGrid {
@@ -59,18 +50,12 @@ fn a_dive_returns_a_legal_roster_no_better_than_the_bound() {
     assert!(eval.objective.total().cents() as f64 >= master.bound);
 }
 
-/// A small generated metro scenario: overtime tiers, premiums, weekly maxima, one depot.
-fn metro(seed: u64) -> ScenarioIndex {
-    let start_date = NaiveDate::from_ymd_opt(2027, 3, 1).expect("date");
-    generated_without_fairness(&GeneratorParams { drivers: 6, days: 7, depots: 1, seed, start_date })
-}
-
 #[test]
 fn on_metro_scenarios_with_overtime_and_premiums_the_bound_never_exceeds_the_milp_optimum() {
     let cancel = CancelToken::new();
     let quiet = |_: &solver::Progress| {};
     for seed in [1, 2, 3] {
-        let ix = metro(seed);
+        let ix = small_metro(seed);
         let mut master = Master::new(&ix, &descent(&ix)).expect("master");
         master.generate(far(), &cancel).expect("generate");
         // The MILP alone, proven optimal, as the reference.
@@ -92,7 +77,7 @@ fn on_metro_scenarios_with_overtime_and_premiums_the_bound_never_exceeds_the_mil
 
 #[test]
 fn the_search_prices_every_roster_as_the_evaluator_does_and_best_responses_never_cost_more() {
-    let ix = metro(4);
+    let ix = small_metro(4);
     let grid = descent(&ix);
     let mut search = RowSearch::new(&ix, grid, true);
     let mut last = search.total().expect("legal rows");
@@ -133,9 +118,22 @@ fn rows_too_large_for_the_dp_get_their_best_response_from_the_milp_and_the_roste
     search.max_labels = 1;
     let order: Vec<DriverIdx> = (0..ix.drivers()).map(DriverIdx).collect();
     assert!(!search.descend(&order, 1), "without the fallback a too-large row is no answer");
-    search.milp_fallback = Some(MilpFallback { limit: Duration::from_secs(10), cancel: &cancel });
+    search.milp_fallback = Some(MilpFallback { limit: Duration::from_secs(10), until: far(), cancel: &cancel });
     assert!(search.descend(&order, 3), "every driver gets a legal row from its MILP");
     let eval = evaluate(&ix, search.grid());
     assert!(eval.is_feasible(), "{:?}", eval.violations);
     assert_eq!(search.total(), Some(eval.objective.total().cents() as f64));
+}
+
+#[test]
+fn a_row_milp_whose_caller_deadline_has_passed_gives_no_answer_instead_of_running() {
+    let ix = instance(2);
+    let cancel = CancelToken::new();
+    let mut search = RowSearch::new(&ix, RosterGrid::empty(ix.drivers(), ix.days()), false);
+    search.max_labels = 1;
+    let until = Instant::now();
+    search.milp_fallback = Some(MilpFallback { limit: Duration::from_secs(10), until, cancel: &cancel });
+    // With time left, HiGHS would find driver 0 a legal row (the test above).
+    assert_eq!(search.best_response(DriverIdx(0), None), None);
+    assert!(!search.all_legal(), "the row is left as it was: not legal");
 }

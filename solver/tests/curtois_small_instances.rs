@@ -1,17 +1,12 @@
 //! The small Curtois & Qu instances are solved to their published optima, and the evaluator agrees
 //! with the solver on every roster it returns.
 
+mod common;
+
 use std::time::Duration;
 
-use model::ScenarioIndex;
-use model::formats::curtois::parse_curtois;
+use common::curtois_instance as instance;
 use solver::{CancelToken, Phase, Progress, SolveHooks, SolveOptions, SolveStatus, solve};
-
-fn instance(n: u32) -> ScenarioIndex {
-    let path = format!("{}/../datasets/curtois/Instance{n}.txt", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).expect("instance file");
-    ScenarioIndex::new(parse_curtois(&text, &format!("Instance{n}")).expect("parses")).expect("valid")
-}
 
 #[test]
 fn instance1_is_solved_to_its_published_optimum_607() {

@@ -1,20 +1,16 @@
 //! Large neighbourhood search: never worse than its start, always evaluator-clean, reproducible for a
 //! seed, and responsive to cancellation.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use model::formats::curtois::parse_curtois;
+use common::curtois_instance as instance;
 use model::{RosterGrid, ScenarioIndex, evaluate};
 use solver::formulation::{Fixing, RosterModel};
 use solver::highs_run::{RunConfig, RunStatus, run};
 use solver::lns::{Incumbent, LnsConfig, improve};
 use solver::{CancelToken, SolveHooks, SolveOptions, solve};
-
-fn instance(n: u32) -> ScenarioIndex {
-    let path = format!("{}/../datasets/curtois/Instance{n}.txt", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(path).expect("instance");
-    ScenarioIndex::new(parse_curtois(&text, &format!("Instance{n}")).expect("parse")).expect("valid")
-}
 
 /// A legal but poor roster: the MILP stopped after a second.
 fn poor_start(ix: &ScenarioIndex) -> Incumbent {

@@ -107,3 +107,17 @@ pub fn generated_without_fairness(params: &generate::GeneratorParams) -> Scenari
     s.weights.weekend_spread_per_weekend = Money::ZERO;
     ScenarioIndex::new(s).expect("valid")
 }
+
+/// Curtois benchmark instance `n` from `datasets/curtois/`.
+pub fn curtois_instance(n: u32) -> ScenarioIndex {
+    let path = format!("{}/../datasets/curtois/Instance{n}.txt", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("instance file");
+    ScenarioIndex::new(formats::curtois::parse_curtois(&text, &format!("Instance{n}")).expect("parses")).expect("valid")
+}
+
+/// A small generated metro scenario: overtime tiers, premiums, weekly maxima, one depot; 6
+/// drivers over a week, so that the MILP proves its optimum in seconds.
+pub fn small_metro(seed: u64) -> ScenarioIndex {
+    let start_date = NaiveDate::from_ymd_opt(2027, 3, 1).expect("date");
+    generated_without_fairness(&generate::GeneratorParams { drivers: 6, days: 7, depots: 1, seed, start_date })
+}

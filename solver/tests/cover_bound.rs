@@ -1,0 +1,60 @@
+//! The cover bound (a Lagrangian bound of the cover rows over relaxed rows) is valid: never above
+//! an optimum the MILP proves, nor above a published one; with the exact rows at its duals it only
+//! rises; and where premiums are most of the cost, as on metro scenarios, it is a bound worth
+//! having.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{curtois_instance, small_metro};
+use solver::cover_bound::cover_bound;
+use solver::{CancelToken, SolveHooks, SolveOptions, SolveStatus, solve};
+
+fn soon() -> Instant {
+    Instant::now() + Duration::from_secs(30)
+}
+
+#[test]
+fn on_metro_scenarios_the_cover_bound_stays_below_the_milp_optimum_and_reaches_most_of_it() {
+    let cancel = CancelToken::new();
+    let quiet = |_: &solver::Progress| {};
+    for seed in [1, 2, 3] {
+        let ix = small_metro(seed);
+        let opts = SolveOptions {
+            time_limit: Duration::from_secs(60),
+            column_generation: false,
+            warm_start: false,
+            milp_share: 1.0,
+            ..SolveOptions::default()
+        };
+        let res = solve(&ix, &opts, SolveHooks { progress: &quiet, cancel: &cancel, initial: None }).expect("solve");
+        assert_eq!(res.status, SolveStatus::Optimal, "seed {seed}");
+        let optimum = res.objective().expect("objective").cents() as f64;
+        let cover = cover_bound(&ix, Some(optimum), soon(), &cancel).expect("a bound");
+        let exact = cover.with_exact_rows(usize::MAX, &cancel).expect("every driver has a legal row");
+        assert!(cover.bound() <= exact, "seed {seed}: exact rows {exact} below relaxed {}", cover.bound());
+        assert!(exact <= optimum, "seed {seed}: bound {exact} above the optimum {optimum}");
+        assert!(cover.bound() >= 0.9 * optimum, "seed {seed}: bound {} vs optimum {optimum}", cover.bound());
+    }
+}
+
+#[test]
+fn the_cover_bound_stays_below_the_published_optima_of_instances_1_to_5_with_or_without_a_target() {
+    let cancel = CancelToken::new();
+    for (n, optimum) in [(1, 607.0), (2, 828.0), (3, 1001.0), (4, 1716.0), (5, 1143.0)] {
+        let ix = curtois_instance(n);
+        for target in [Some(optimum), None] {
+            let cover = cover_bound(&ix, target, soon(), &cancel).expect("a bound");
+            let exact = cover.with_exact_rows(usize::MAX, &cancel).expect("legal rows");
+            assert!(exact <= optimum, "Instance{n}: bound {exact} above the optimum {optimum}");
+        }
+    }
+}
+
+#[test]
+fn a_cancelled_cover_bound_takes_no_step_and_gives_none() {
+    let cancel = CancelToken::new();
+    cancel.cancel();
+    assert!(cover_bound(&curtois_instance(1), Some(607.0), soon(), &cancel).is_none());
+}
