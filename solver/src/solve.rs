@@ -137,6 +137,14 @@ const SMALL_MILP_COLUMNS: usize = 1_000;
 /// search (Curtois Instance13: 60,000 columns).
 const UNCONVERGED_MILP_COLUMNS: usize = 20_000;
 
+/// Models up to this many assignment columns are ones on which HiGHS improves rosters within
+/// seconds, not only its bound (metro parts of 25 drivers: 5,000 columns).
+const QUICK_MILP_COLUMNS: usize = 10_000;
+
+/// A bound at least this share of the best roster's objective makes the monolithic MILP's root
+/// bound not worth its time on models where column generation did not converge.
+const STRONG_BOUND_SHARE: f64 = 0.5;
+
 /// Share of the time limit the cover bound's subgradient steps may take at most.
 const COVER_BOUND_SHARE: f64 = 0.05;
 
@@ -236,7 +244,8 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
         let until = (Instant::now() + opts.time_limit.mul_f64(COVER_BOUND_SHARE)).min(deadline);
         let target = track.objective().map(|o| o as f64);
         if let Some(cover) = cover_bound(ix, target, until, cancel) {
-            track.raise_bound(cover.bound(), Phase::ColumnGeneration);
+            // Every objective term is non-negative: a bound below zero says nothing.
+            track.raise_bound(cover.bound().max(0.0), Phase::ColumnGeneration);
             // One round of the exact row DP at the same duals adds what the relaxed rows leave
             // out (overtime above all), when such a round fits in the same share of the budget.
             let round = dp_seconds_per_driver.map(|s| s * ix.drivers() as f64 / f64::from(opts.threads.max(1)));
@@ -253,9 +262,14 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     let mut size = None;
     let cells = workable_cells(ix);
     // An unconverged column generation leaves a weak bound, which HiGHS's root beats on models
-    // it solves in seconds; without any bound, the MILP is the only way to one.
+    // it solves in seconds; without any bound, the MILP is the only way to one. Where the cover
+    // bound already accounts for most of the best roster's cost (metro scenarios, whose cost is
+    // mostly premiums), the MILP's time goes to the neighbourhood search instead, unless the
+    // model is one HiGHS also improves rosters on within seconds.
     let largest = if priced_bound { UNCONVERGED_MILP_COLUMNS } else { LARGEST_MILP_COLUMNS };
-    let wanted = (master.is_none() && cells <= largest) || cells <= SMALL_MILP_COLUMNS;
+    let weak_bound = track.bound.zip(track.objective()).is_none_or(|(b, o)| b < STRONG_BOUND_SHARE * o as f64);
+    let worth_it = weak_bound || cells <= QUICK_MILP_COLUMNS;
+    let wanted = (master.is_none() && worth_it && cells <= largest) || cells <= SMALL_MILP_COLUMNS;
     if wanted && !track.proven() && !cancel.is_cancelled() {
         let mut model = RosterModel::build(ix, false);
         size = Some(ModelSize { columns: model.columns(), rows: model.rows() });
