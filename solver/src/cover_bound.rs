@@ -280,14 +280,14 @@ impl CoverBound<'_> {
     /// which adds R3's maxima, R5–R9 and overtime pay), rounded up: at least [`Self::bound`].
     /// A driver whose DP needs more than `max_labels` labels keeps its relaxed minimum, which
     /// is still a valid term. `None` when a driver has no legal row (the scenario is
-    /// infeasible) or on cancellation.
-    pub fn with_exact_rows(&self, max_labels: usize, cancel: &CancelToken) -> Option<f64> {
+    /// infeasible), on cancellation, or when `deadline` passes before every row is priced.
+    pub fn with_exact_rows(&self, max_labels: usize, deadline: Instant, cancel: &CancelToken) -> Option<f64> {
         let relaxation = &self.relaxation;
         let (ix, mu) = (relaxation.ix, &self.duals);
         let rows: Vec<Option<f64>> = (0..ix.drivers())
             .into_par_iter()
             .map(|d| {
-                if cancel.is_cancelled() {
+                if cancel.is_cancelled() || Instant::now() >= deadline {
                     return None;
                 }
                 let costs = relaxation.priced_costs(d, mu);

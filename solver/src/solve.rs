@@ -241,16 +241,18 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     // way to a better one.
     let priced_bound = track.bound.is_some();
     if master.is_none() && !track.proven() {
-        let until = (Instant::now() + opts.time_limit.mul_f64(COVER_BOUND_SHARE)).min(deadline);
+        let share = opts.time_limit.mul_f64(COVER_BOUND_SHARE);
+        let until = (Instant::now() + share).min(deadline);
         let target = track.objective().map(|o| o as f64);
         if let Some(cover) = cover_bound(ix, target, until, cancel) {
             // Every objective term is non-negative: a bound below zero says nothing.
             track.raise_bound(cover.bound().max(0.0), Phase::ColumnGeneration);
             // One round of the exact row DP at the same duals adds what the relaxed rows leave
-            // out (overtime above all), when such a round fits in the same share of the budget.
+            // out (overtime above all), when such a round should fit in the same share of the
+            // budget; a round that overruns it is dropped.
             let round = dp_seconds_per_driver.map(|s| s * ix.drivers() as f64 / f64::from(opts.threads.max(1)));
-            if round.is_some_and(|r| r <= opts.time_limit.as_secs_f64() * COVER_BOUND_SHARE)
-                && let Some(b) = cover.with_exact_rows(DESCENT_LABELS, cancel)
+            if round.is_some_and(|r| r <= share.as_secs_f64())
+                && let Some(b) = cover.with_exact_rows(DESCENT_LABELS, (Instant::now() + share).min(deadline), cancel)
             {
                 track.raise_bound(b, Phase::ColumnGeneration);
             }

@@ -32,7 +32,7 @@ fn on_metro_scenarios_the_cover_bound_stays_below_the_milp_optimum_and_reaches_m
         assert_eq!(res.status, SolveStatus::Optimal, "seed {seed}");
         let optimum = res.objective().expect("objective").cents() as f64;
         let cover = cover_bound(&ix, Some(optimum), soon(), &cancel).expect("a bound");
-        let exact = cover.with_exact_rows(usize::MAX, &cancel).expect("every driver has a legal row");
+        let exact = cover.with_exact_rows(usize::MAX, soon(), &cancel).expect("every driver has a legal row");
         assert!(cover.bound() <= exact, "seed {seed}: exact rows {exact} below relaxed {}", cover.bound());
         assert!(exact <= optimum, "seed {seed}: bound {exact} above the optimum {optimum}");
         assert!(cover.bound() >= 0.9 * optimum, "seed {seed}: bound {} vs optimum {optimum}", cover.bound());
@@ -46,7 +46,7 @@ fn the_cover_bound_stays_below_the_published_optima_of_instances_1_to_5_with_or_
         let ix = curtois_instance(n);
         for target in [Some(optimum), None] {
             let cover = cover_bound(&ix, target, soon(), &cancel).expect("a bound");
-            let exact = cover.with_exact_rows(usize::MAX, &cancel).expect("legal rows");
+            let exact = cover.with_exact_rows(usize::MAX, soon(), &cancel).expect("legal rows");
             assert!(exact <= optimum, "Instance{n}: bound {exact} above the optimum {optimum}");
         }
     }
