@@ -6,9 +6,10 @@
 //! 1. first rosters: a previous roster, the greedy heuristic and the row descent (every driver's
 //!    exact best response to the others, from an empty roster, until nobody improves);
 //! 2. column generation ([`crate::colgen`]): a lower bound that is often the optimum, the rosters
-//!    its pricing builds, and a dive;
+//!    its pricing builds, and a dive; when it does not converge, the cover bound
+//!    ([`crate::cover_bound`]), the same Lagrangian dual over relaxed rows;
 //! 3. the monolithic MILP on HiGHS, for small models (it proves their optimum quickly) or when
-//!    column generation gave no bound;
+//!    column generation gave no bound or an unconverged one that the cover bound does not beat;
 //! 4. large neighbourhood search until the time limit or the bound.
 //!
 //! The objective is integral (cents), so a roster whose objective is the bound rounded up is
