@@ -24,7 +24,7 @@ use model::{DriverIdx, ScenarioIndex, ShiftIdx};
 use rayon::prelude::*;
 
 use crate::progress::CancelToken;
-use crate::row_dp::{CellCosts, NoRow, best_row_within};
+use crate::row_dp::{CellCosts, NoRow, best_row_within, day_options};
 
 /// Subgradient steps at most.
 const MAX_STEPS: usize = 400;
@@ -92,27 +92,16 @@ impl<'a> Relaxation<'a> {
             });
         }
         let own: Vec<CellCosts> = (0..ix.drivers()).map(|d| CellCosts::own_terms(ix, DriverIdx(d))).collect();
-        let options = (0..ix.drivers())
-            .map(|d| {
-                let own = &own[d];
-                let d = DriverIdx(d);
-                let mut pin = vec![None; nt];
-                for p in ix.pins.iter().filter(|p| p.driver == d) {
-                    pin[p.day] = Some(p.shift);
-                }
-                (0..nt)
-                    .map(|t| {
-                        let mut v = Vec::new();
-                        if pin[t].is_none_or(|p| p.is_none()) {
-                            v.push(DayOption { code: 0, own: own.off[t], cell: None });
-                        }
-                        for s in (0..ns).map(ShiftIdx) {
-                            if ix.can_work(d, t, s) && pin[t].is_none_or(|p| p == Some(s)) {
-                                let cell = cell_of[t * ns + s.0];
-                                v.push(DayOption { code: s.0 as u16 + 1, own: own.work(t, s), cell });
-                            }
-                        }
-                        v
+        let options = own
+            .iter()
+            .enumerate()
+            .map(|(d, own)| {
+                let days = day_options(ix, DriverIdx(d), own);
+                let cell = |t: usize, code: u16| code.checked_sub(1).and_then(|s| cell_of[t * ns + usize::from(s)]);
+                days.into_iter()
+                    .enumerate()
+                    .map(|(t, day)| {
+                        day.into_iter().map(|(code, own)| DayOption { code, own, cell: cell(t, code) }).collect()
                     })
                     .collect()
             })

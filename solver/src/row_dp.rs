@@ -432,6 +432,12 @@ fn completion_bound(ix: &ScenarioIndex, choices: &[Vec<Choice>]) -> Vec<f64> {
     h
 }
 
+/// The options the DP searches on each day of driver `d`'s row, as `(code, cost)`: code 0 a day
+/// off, `s + 1` shift `s` (see [`day_choices`]); for relaxations that keep the day options.
+pub(crate) fn day_options(ix: &ScenarioIndex, d: DriverIdx, costs: &CellCosts) -> Vec<Vec<(u16, f64)>> {
+    day_choices(ix, d, costs).into_iter().map(|day| day.into_iter().map(|c| (c.code, c.cost)).collect()).collect()
+}
+
 /// The options of every day: R4 and R10 (can work), R11 (pins), and the caller's forbidden ones.
 fn day_choices(ix: &ScenarioIndex, d: DriverIdx, costs: &CellCosts) -> Vec<Vec<Choice>> {
     let (nt, ns) = (ix.days(), ix.shifts());

@@ -6,11 +6,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{curtois_instance as instance, small_metro};
+use common::{curtois_instance as instance, milp_optimum, small_metro};
 use model::{DriverIdx, RosterGrid, ScenarioIndex, evaluate};
+use solver::CancelToken;
 use solver::best_response::{MilpFallback, RowSearch};
 use solver::colgen::{DiveStyle, Master};
-use solver::{CancelToken, SolveHooks, SolveOptions, SolveStatus, solve};
 
 /// A legal roster by best responses from an empty one.
 fn descent(ix: &ScenarioIndex) -> RosterGrid {
@@ -53,22 +53,12 @@ fn a_dive_returns_a_legal_roster_no_better_than_the_bound() {
 #[test]
 fn on_metro_scenarios_with_overtime_and_premiums_the_bound_never_exceeds_the_milp_optimum() {
     let cancel = CancelToken::new();
-    let quiet = |_: &solver::Progress| {};
     for seed in [1, 2, 3] {
         let ix = small_metro(seed);
         let mut master = Master::new(&ix, &descent(&ix)).expect("master");
         master.generate(far(), &cancel).expect("generate");
-        // The MILP alone, proven optimal, as the reference.
-        let opts = SolveOptions {
-            time_limit: Duration::from_secs(60),
-            column_generation: false,
-            warm_start: false,
-            milp_share: 1.0,
-            ..SolveOptions::default()
-        };
-        let res = solve(&ix, &opts, SolveHooks { progress: &quiet, cancel: &cancel, initial: None }).expect("solve");
-        assert_eq!(res.status, SolveStatus::Optimal, "seed {seed}");
-        let optimum = res.objective().expect("objective").cents() as f64;
+        // The MILP alone, proven optimal, is the reference.
+        let optimum = milp_optimum(&ix);
         assert!(master.bound <= optimum, "seed {seed}: bound {} above the optimum {optimum}", master.bound);
         // And the bound is not vacuous: within a few percent of the optimum.
         assert!(master.bound >= 0.9 * optimum, "seed {seed}: bound {} vs optimum {optimum}", master.bound);

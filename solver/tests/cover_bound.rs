@@ -7,9 +7,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{curtois_instance, small_metro};
+use common::{curtois_instance, milp_optimum, small_metro};
+use solver::CancelToken;
 use solver::cover_bound::cover_bound;
-use solver::{CancelToken, SolveHooks, SolveOptions, SolveStatus, solve};
 
 fn soon() -> Instant {
     Instant::now() + Duration::from_secs(30)
@@ -18,19 +18,9 @@ fn soon() -> Instant {
 #[test]
 fn on_metro_scenarios_the_cover_bound_stays_below_the_milp_optimum_and_reaches_most_of_it() {
     let cancel = CancelToken::new();
-    let quiet = |_: &solver::Progress| {};
     for seed in [1, 2, 3] {
         let ix = small_metro(seed);
-        let opts = SolveOptions {
-            time_limit: Duration::from_secs(60),
-            column_generation: false,
-            warm_start: false,
-            milp_share: 1.0,
-            ..SolveOptions::default()
-        };
-        let res = solve(&ix, &opts, SolveHooks { progress: &quiet, cancel: &cancel, initial: None }).expect("solve");
-        assert_eq!(res.status, SolveStatus::Optimal, "seed {seed}");
-        let optimum = res.objective().expect("objective").cents() as f64;
+        let optimum = milp_optimum(&ix);
         let cover = cover_bound(&ix, Some(optimum), soon(), &cancel).expect("a bound");
         let exact = cover.with_exact_rows(usize::MAX, soon(), &cancel).expect("every driver has a legal row");
         assert!(cover.bound() <= exact, "seed {seed}: exact rows {exact} below relaxed {}", cover.bound());

@@ -121,3 +121,20 @@ pub fn small_metro(seed: u64) -> ScenarioIndex {
     let start_date = NaiveDate::from_ymd_opt(2027, 3, 1).expect("date");
     generated_without_fairness(&generate::GeneratorParams { drivers: 6, days: 7, depots: 1, seed, start_date })
 }
+
+/// The optimum of `ix` by the monolithic MILP alone (no warm start, no column generation, no
+/// LNS), proven within a minute: the reference a bound must stay below.
+pub fn milp_optimum(ix: &ScenarioIndex) -> f64 {
+    let opts = SolveOptions {
+        time_limit: Duration::from_secs(60),
+        column_generation: false,
+        warm_start: false,
+        milp_share: 1.0,
+        ..SolveOptions::default()
+    };
+    let cancel = CancelToken::new();
+    let quiet = |_: &solver::Progress| {};
+    let res = solve(ix, &opts, SolveHooks { progress: &quiet, cancel: &cancel, initial: None }).expect("solve");
+    assert_eq!(res.status, solver::SolveStatus::Optimal, "the MILP proves the optimum");
+    res.objective().expect("objective").cents() as f64
+}
