@@ -171,6 +171,11 @@ impl<'a> RowSearch<'a> {
         fallback: MilpFallback<'_>,
     ) -> Option<f64> {
         let ix = self.ix;
+        // No model is built when there is no time left to solve it.
+        let time_limit = fallback.limit.min(fallback.until.saturating_duration_since(Instant::now()));
+        if time_limit.is_zero() {
+            return None;
+        }
         // Counts are never negative: they count assigned drivers.
         let mut others = self.count.mapv(|c| c as u32);
         for (t, s) in self.grid.row(d).enumerate() {
@@ -182,10 +187,6 @@ impl<'a> RowSearch<'a> {
         free[d.0] = true;
         let mut model = RosterModel::build_for_drivers(ix, free, others);
         let started = Instant::now();
-        let time_limit = fallback.limit.min(fallback.until.saturating_duration_since(started));
-        if time_limit.is_zero() {
-            return None;
-        }
         let cfg = RunConfig {
             time_limit,
             gap: 0.0,

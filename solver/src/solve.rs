@@ -212,6 +212,7 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     if let Some(initial) = hooks.initial {
         track.consider(initial.clone(), Phase::Heuristic);
     }
+    let cells = workable_cells(ix);
     let mut dp_seconds_per_driver = None;
     if opts.warm_start {
         // A legal roster passed in (a previous roster, or a part's greedy roster from
@@ -224,7 +225,7 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
         // roster there is no column generation and no neighbourhood search. The monolithic MILP
         // may still find one in the rest of the budget; where it will not run, the descent is the
         // only way to a roster and keeps all but a margin of the budget.
-        let legal_share = if workable_cells(ix) > LARGEST_MILP_COLUMNS { 0.95 } else { 0.4 };
+        let legal_share = if cells > LARGEST_MILP_COLUMNS { 0.95 } else { 0.4 };
         let until = (started + opts.time_limit.mul_f64(0.1), started + opts.time_limit.mul_f64(legal_share));
         if let Some((grid, per_response)) = row_descent(ix, from.as_ref(), opts.seed, until, cancel) {
             dp_seconds_per_driver = Some(per_response.as_secs_f64());
@@ -242,28 +243,12 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     // way to a better one.
     let priced_bound = track.bound.is_some();
     if master.is_none() && !track.proven() {
-        let share = opts.time_limit.mul_f64(COVER_BOUND_SHARE);
-        let until = (Instant::now() + share).min(deadline);
-        let target = track.objective().map(|o| o as f64);
-        if let Some(cover) = cover_bound(ix, target, until, cancel) {
-            // Every objective term is non-negative: a bound below zero says nothing.
-            track.raise_bound(cover.bound().max(0.0), Phase::ColumnGeneration);
-            // One round of the exact row DP at the same duals adds what the relaxed rows leave
-            // out (overtime above all), when such a round should fit in the same share of the
-            // budget; a round that overruns it is dropped.
-            let round = dp_seconds_per_driver.map(|s| s * ix.drivers() as f64 / f64::from(opts.threads.max(1)));
-            if round.is_some_and(|r| r <= share.as_secs_f64())
-                && let Some(b) = cover.with_exact_rows(DESCENT_LABELS, (Instant::now() + share).min(deadline), cancel)
-            {
-                track.raise_bound(b, Phase::ColumnGeneration);
-            }
-        }
+        raise_cover_bound(ix, opts, dp_seconds_per_driver, deadline, &mut track, cancel);
     }
 
     // The monolithic MILP: small models, or when column generation did not converge.
     let mut milp = None;
     let mut size = None;
-    let cells = workable_cells(ix);
     // An unconverged column generation leaves a weak bound, which HiGHS's root beats on models
     // it solves in seconds; without any bound, the MILP is the only way to one. Where the cover
     // bound already accounts for most of the best roster's cost (metro scenarios, whose cost is
@@ -447,6 +432,31 @@ pub fn row_descent(
         }
     }
     Some((search.grid().clone(), per_response(responses)))
+}
+
+/// Raises the bound to the cover bound ([`crate::cover_bound`]), in `COVER_BOUND_SHARE` of the
+/// budget, then to its value with exact rows when one round of the row DP (`dp_seconds` per
+/// driver, if measured) should fit in another such share; a round that overruns it is dropped.
+fn raise_cover_bound(
+    ix: &ScenarioIndex,
+    opts: &SolveOptions,
+    dp_seconds: Option<f64>,
+    deadline: Instant,
+    track: &mut Tracker<'_>,
+    cancel: &CancelToken,
+) {
+    let share = opts.time_limit.mul_f64(COVER_BOUND_SHARE);
+    let target = track.objective().map(|o| o as f64);
+    let Some(cover) = cover_bound(ix, target, (Instant::now() + share).min(deadline), cancel) else { return };
+    // Every objective term is non-negative: a bound below zero says nothing.
+    track.raise_bound(cover.bound().max(0.0), Phase::ColumnGeneration);
+    // The exact rows add what the relaxed ones leave out (overtime above all).
+    let round = dp_seconds.map(|s| s * ix.drivers() as f64 / f64::from(opts.threads.max(1)));
+    if round.is_some_and(|r| r <= share.as_secs_f64())
+        && let Some(b) = cover.with_exact_rows(DESCENT_LABELS, (Instant::now() + share).min(deadline), cancel)
+    {
+        track.raise_bound(b, Phase::ColumnGeneration);
+    }
 }
 
 /// Column generation from the best roster: its bound, the roster of its pricing and a first dive,

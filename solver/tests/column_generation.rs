@@ -99,13 +99,19 @@ fn branch_and_price_finds_and_proves_the_optimum_of_instance1_where_the_lp_bound
     assert_eq!(eval.objective.total().cents(), 607);
 }
 
+/// A search from an empty roster whose DP may keep one label: every whole-row DP is too large,
+/// so every answer has to come from the driver's MILP.
+fn one_label_search(ix: &ScenarioIndex) -> RowSearch<'_> {
+    let mut search = RowSearch::new(ix, RosterGrid::empty(ix.drivers(), ix.days()), false);
+    search.max_labels = 1;
+    search
+}
+
 #[test]
 fn rows_too_large_for_the_dp_get_their_best_response_from_the_milp_and_the_roster_is_legal() {
     let ix = instance(2);
     let cancel = CancelToken::new();
-    let mut search = RowSearch::new(&ix, RosterGrid::empty(ix.drivers(), ix.days()), false);
-    // One label: every whole-row DP is too large, so every answer is the driver's MILP.
-    search.max_labels = 1;
+    let mut search = one_label_search(&ix);
     let order: Vec<DriverIdx> = (0..ix.drivers()).map(DriverIdx).collect();
     assert!(!search.descend(&order, 1), "without the fallback a too-large row is no answer");
     search.milp_fallback = Some(MilpFallback { limit: Duration::from_secs(10), until: far(), cancel: &cancel });
@@ -119,8 +125,7 @@ fn rows_too_large_for_the_dp_get_their_best_response_from_the_milp_and_the_roste
 fn a_row_milp_whose_caller_deadline_has_passed_gives_no_answer_instead_of_running() {
     let ix = instance(2);
     let cancel = CancelToken::new();
-    let mut search = RowSearch::new(&ix, RosterGrid::empty(ix.drivers(), ix.days()), false);
-    search.max_labels = 1;
+    let mut search = one_label_search(&ix);
     let until = Instant::now();
     search.milp_fallback = Some(MilpFallback { limit: Duration::from_secs(10), until, cancel: &cancel });
     // With time left, HiGHS would find driver 0 a legal row (the test above).
