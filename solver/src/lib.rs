@@ -10,7 +10,9 @@
 //! * [`row_dp`]: the best legal row of one driver given a cost per cell, exactly, by dynamic
 //!   programming (the fast move of the searches and the pricing problem of column generation).
 //! * [`best_response`]: a roster searched one driver's row at a time (best responses to the
-//!   others' cover, row descent, ruin and recreate), priced exactly as the evaluator prices it.
+//!   others' cover, row descent), priced exactly as the evaluator prices it.
+//! * [`exchange`]: simulated annealing over moves between drivers (segment swaps, cell changes),
+//!   priced in O(1) per day and checked by the evaluator's per-driver rules.
 //! * [`colgen`]: column generation over whole legal rows: a Lagrangian bound valid at every
 //!   iteration, rosters by diving, branch and price on small scenarios.
 //! * [`cover_bound`]: a Lagrangian bound of the cover rows over relaxed rows, by subgradient
@@ -29,6 +31,7 @@ pub mod cover_bound;
 pub mod decompose;
 pub mod diagnosis;
 pub mod error;
+pub mod exchange;
 pub mod formulation;
 pub mod heuristic;
 pub mod highs_run;

@@ -18,6 +18,8 @@ pub enum Phase {
     ColumnGeneration,
     /// Large neighbourhood search.
     Lns,
+    /// The exchange search (simulated annealing over moves between drivers).
+    LocalSearch,
 }
 
 impl Phase {
@@ -28,6 +30,7 @@ impl Phase {
             Phase::Milp => "milp",
             Phase::ColumnGeneration => "column_generation",
             Phase::Lns => "lns",
+            Phase::LocalSearch => "local_search",
         }
     }
 }

@@ -12,7 +12,7 @@ pub struct ProgressRow {
     pub seq: i32,
     /// Solver time since the start of this attempt, in milliseconds.
     pub elapsed_ms: i64,
-    /// Solver phase (`heuristic`, `column_generation`, `milp`, `lns`).
+    /// Solver phase (`heuristic`, `column_generation`, `milp`, `lns`, `local_search`).
     pub phase: String,
     /// Objective of the best roster so far (cents).
     pub incumbent: Option<f64>,

@@ -1,0 +1,118 @@
+//! Exchange search: it prices its moves exactly as the evaluator does, only ever holds legal
+//! rosters, never ends worse than it started, repeats itself for a seed and a move budget, and
+//! stops at once when cancelled.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use common::generated_without_fairness;
+use model::{RosterGrid, ScenarioIndex, evaluate, generate::GeneratorParams};
+use solver::CancelToken;
+use solver::exchange::{CYCLE_MOVES, ExchangeLimits, ExchangeSearch};
+use solver::heuristic::construct;
+
+/// A generated metro scenario of 40 drivers over four weeks (overtime tiers, premiums, requests),
+/// and the greedy roster for it, which the search starts from.
+fn metro_with_greedy_roster(seed: u64) -> (ScenarioIndex, RosterGrid) {
+    let start_date = NaiveDate::from_ymd_opt(2027, 3, 1).expect("date");
+    let ix = generated_without_fairness(&GeneratorParams { drivers: 40, days: 28, depots: 1, seed, start_date });
+    let grid = construct(&ix);
+    let eval = evaluate(&ix, &grid);
+    assert!(eval.violations.is_empty(), "the greedy roster is legal: {:?}", eval.violations.first());
+    (ix, grid)
+}
+
+fn far() -> Instant {
+    Instant::now() + Duration::from_secs(120)
+}
+
+/// At most `moves` moves, and a deadline far enough not to matter.
+fn moves(moves: u64) -> ExchangeLimits {
+    ExchangeLimits { max_moves: Some(moves), ..ExchangeLimits::until(far()) }
+}
+
+#[test]
+fn the_search_keeps_its_running_total_equal_to_the_evaluators_objective_and_its_roster_legal() {
+    for seed in [1, 2, 3] {
+        let (ix, grid) = metro_with_greedy_roster(seed);
+        let mut search = ExchangeSearch::new(&ix, grid);
+        assert_eq!(search.total(), evaluate(&ix, search.grid()).objective.total().cents() as f64);
+        // Several short budgets: the running total must agree with the evaluator after each,
+        // whether or not the run ended on its best roster.
+        for budget in [1_000, 20_000, 150_000] {
+            let out = search.run(seed, &moves(budget), &CancelToken::new());
+            assert_eq!(out.moves, budget);
+            let eval = evaluate(&ix, search.grid());
+            assert!(eval.violations.is_empty(), "scenario {seed}: {:?}", eval.violations.first());
+            let evaluated = eval.objective.total().cents() as f64;
+            assert!((search.total() - evaluated).abs() < 0.5, "scenario {seed}: {} vs {evaluated}", search.total());
+            assert_eq!(out.best, search.total());
+        }
+    }
+}
+
+#[test]
+fn the_search_never_ends_worse_than_it_started_and_improves_a_greedy_metro_roster() {
+    let (ix, grid) = metro_with_greedy_roster(4);
+    let before = evaluate(&ix, &grid).objective.total().cents() as f64;
+    let mut search = ExchangeSearch::new(&ix, grid);
+    let out = search.run(4, &moves(300_000), &CancelToken::new());
+    assert_eq!(out.start, before);
+    assert!(out.best <= out.start);
+    // The greedy roster leaves overtime and premiums a trade between two drivers removes.
+    assert!(out.best < 0.99 * out.start, "from {} to only {}", out.start, out.best);
+    assert!(out.accepted > 0);
+}
+
+#[test]
+fn the_same_seed_and_move_budget_give_the_same_roster() {
+    let (ix, grid) = metro_with_greedy_roster(5);
+    let run = |seed: u64| {
+        let mut search = ExchangeSearch::new(&ix, grid.clone());
+        let out = search.run(seed, &moves(50_000), &CancelToken::new());
+        (out, search.into_grid())
+    };
+    let (first, second) = (run(9), run(9));
+    assert_eq!(first, second);
+    // And the seed matters: another one takes another path.
+    let other = run(10);
+    assert_ne!(first.1, other.1);
+}
+
+#[test]
+fn the_search_stops_at_the_objective_it_is_told_cannot_be_beaten() {
+    let (ix, grid) = metro_with_greedy_roster(6);
+    let mut search = ExchangeSearch::new(&ix, grid);
+    let target = 0.995 * search.total();
+    let out = search.run(6, &ExchangeLimits { stop_at: Some(target), ..moves(5_000_000) }, &CancelToken::new());
+    assert!(out.best <= target);
+    assert!(out.moves < 5_000_000, "it went on after reaching {target}");
+}
+
+#[test]
+fn a_cancelled_search_returns_at_once_with_its_starting_roster_or_a_better_one() {
+    let (ix, grid) = metro_with_greedy_roster(7);
+    let cancel = CancelToken::new();
+    cancel.cancel();
+    let mut search = ExchangeSearch::new(&ix, grid.clone());
+    let started = Instant::now();
+    let out = search.run(7, &ExchangeLimits::until(far()), &cancel);
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(out.moves <= 1, "{} moves after cancellation", out.moves);
+    assert_eq!(search.into_grid(), grid);
+}
+
+#[test]
+fn a_search_that_stops_finding_better_rosters_gives_up_after_its_stall_cycles() {
+    let (ix, grid) = metro_with_greedy_roster(8);
+    let mut search = ExchangeSearch::new(&ix, grid);
+    let limits = ExchangeLimits { stall_cycles: Some(1), ..moves(200 * CYCLE_MOVES) };
+    let out = search.run(8, &limits, &CancelToken::new());
+    // It ends at the end of a cycle, long before the move budget: 40 drivers settle in a few.
+    assert_eq!(out.moves % CYCLE_MOVES, 0);
+    assert!(out.moves < 200 * CYCLE_MOVES, "{} moves", out.moves);
+    // The cycle that found nothing did not lose the best roster.
+    assert_eq!(out.best, evaluate(&ix, search.grid()).objective.total().cents() as f64);
+}
