@@ -70,79 +70,119 @@ pub fn improve(
     sink: ProgressSink<'_>,
     cancel: &CancelToken,
 ) -> Result<Incumbent, SolverError> {
-    let deadline = Instant::now() + cfg.time_limit;
-    let cells = ix.drivers() * ix.days();
-    let mut best = start;
-    // Free cells per neighbourhood kind, adapted separately: windows over all drivers stay easy at
-    // sizes where whole-horizon driver sets are already hard.
-    let mut free_cells = [(cells / 6).clamp(40.min(cells), 2_000); 3];
-    let mut weights = [1.0f64; 3];
-    let mut round = 0u32;
-    while !cancel.is_cancelled() && cfg.max_rounds.is_none_or(|m| round < m) {
-        if cfg.stop_at.is_some_and(|s| best.eval.objective.total().cents() <= s) {
-            break;
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left < Duration::from_millis(200) {
-            break;
-        }
-        // Short sub-MILPs: a round waits for its slowest neighbourhood, and most neighbourhoods that
-        // improve at all do so well within a second; one that needs longer is too big (it shrinks).
-        let sub_limit = (left / 4).clamp(Duration::from_millis(300), Duration::from_secs(1)).min(left);
-        let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed.wrapping_mul(0x9E37_79B9).wrapping_add(u64::from(round)));
-        let hoods: Vec<(Kind, Vec<bool>, u64)> = (0..cfg.parallel.max(1))
-            .map(|_| {
-                let kind = pick_kind(&weights, &mut rng);
-                (kind, neighbourhood(ix, &best, kind, free_cells[kind as usize], &mut rng), rng.random())
-            })
-            .collect();
-        let results: Vec<Result<(Option<Incumbent>, bool), SolverError>> = hoods
-            .par_iter()
-            .map(|(_, keep, seed)| solve_neighbourhood(ix, &best, keep, *seed, sub_limit, cfg.started, cancel))
-            .collect();
-        let mut improved_by = None;
-        let mut sideways = None;
-        let round_start = best.grid.clone();
-        for (i, r) in results.into_iter().enumerate() {
-            let (cand, hit_limit) = r?;
-            // Adapt the size: shrink when a sub-MILP runs out of time, grow when it finishes.
-            let size = &mut free_cells[hoods[i].0 as usize];
-            *size = if hit_limit { (*size * 3 / 4).max(20) } else { (*size * 5 / 4 + 1).min(cells) };
-            // After a first improvement this round, a later one is tried on top of it: its changes
-            // (against the round's start) applied to the new best, kept if still legal and better.
-            let cand = match cand {
-                Some(c) if improved_by.is_some() => combine(ix, &round_start, &best, &c),
-                other => other,
-            };
-            let Some(c) = cand else { continue };
-            if c.eval.objective.total() == best.eval.objective.total() && c.grid != round_start {
-                sideways.get_or_insert(c);
-            } else if c.eval.objective.total() < best.eval.objective.total() {
-                improved_by = Some(hoods[i].0);
-                best = c;
-                (sink)(&Progress {
-                    elapsed: best.found,
-                    incumbent: Some(best.eval.objective.total().cents() as f64),
-                    bound: None,
-                    gap: None,
-                    phase: Phase::Lns,
-                });
-            }
-        }
-        if let Some(kind) = improved_by {
-            weights[kind as usize] = (weights[kind as usize] * 1.3).min(3.0);
-        } else if let Some(c) = sideways {
-            // A different roster of the same cost: moving there lets the next neighbourhoods start
-            // from elsewhere on the plateau instead of re-proving the same local optimum. The time
-            // the cost was first reached stays.
-            best = Incumbent { found: best.found, ..c };
-        }
-        for w in &mut weights {
-            *w = (*w * 0.98).max(0.5);
-        }
-        round += 1;
+    Lns::new(ix).improve(start, cfg, sink, cancel)
+}
+
+/// Time limit of a round's sub-MILPs with `left` to the deadline. Short: a round waits for its
+/// slowest neighbourhood, and most neighbourhoods that improve at all do so well within a second;
+/// one that needs longer is too big (it shrinks).
+pub fn sub_milp_limit(left: Duration) -> Duration {
+    (left / 4).clamp(Duration::from_millis(300), Duration::from_secs(1)).min(left)
+}
+
+/// A search that can be resumed: the neighbourhood sizes and kind weights it has learnt, and the
+/// rounds it has run (which seed the next ones), carry over from one call of
+/// [`Lns::improve`] to the next, so the planner can interleave it with other searches.
+#[derive(Debug, Clone)]
+pub struct Lns<'a> {
+    /// The scenario.
+    ix: &'a ScenarioIndex,
+    /// Free cells per neighbourhood kind, adapted separately: windows over all drivers stay easy
+    /// at sizes where whole-horizon driver sets are already hard.
+    free_cells: [usize; 3],
+    /// How often each kind is picked (raised when it improves, decaying towards 0.5).
+    weights: [f64; 3],
+    /// Rounds run so far, over all calls.
+    round: u32,
+}
+
+impl<'a> Lns<'a> {
+    /// A fresh search of `ix`.
+    pub fn new(ix: &'a ScenarioIndex) -> Lns<'a> {
+        let cells = ix.drivers() * ix.days();
+        Lns { ix, free_cells: [(cells / 6).clamp(40.min(cells), 2_000); 3], weights: [1.0; 3], round: 0 }
     }
-    Ok(best)
+
+    /// Improves `start` until `cfg.time_limit` from now, `cfg.max_rounds` rounds of this call, the
+    /// objective `cfg.stop_at` or cancellation.
+    pub fn improve(
+        &mut self,
+        start: Incumbent,
+        cfg: &LnsConfig,
+        sink: ProgressSink<'_>,
+        cancel: &CancelToken,
+    ) -> Result<Incumbent, SolverError> {
+        let ix = self.ix;
+        let deadline = Instant::now() + cfg.time_limit;
+        let cells = ix.drivers() * ix.days();
+        let mut best = start;
+        let first_round = self.round;
+        while !cancel.is_cancelled() && cfg.max_rounds.is_none_or(|m| self.round - first_round < m) {
+            if cfg.stop_at.is_some_and(|s| best.eval.objective.total().cents() <= s) {
+                break;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left < Duration::from_millis(200) {
+                break;
+            }
+            let sub_limit = sub_milp_limit(left);
+            let mut rng =
+                ChaCha8Rng::seed_from_u64(cfg.seed.wrapping_mul(0x9E37_79B9).wrapping_add(u64::from(self.round)));
+            let hoods: Vec<(Kind, Vec<bool>, u64)> = (0..cfg.parallel.max(1))
+                .map(|_| {
+                    let kind = pick_kind(&self.weights, &mut rng);
+                    (kind, neighbourhood(ix, &best, kind, self.free_cells[kind as usize], &mut rng), rng.random())
+                })
+                .collect();
+            let results: Vec<Result<(Option<Incumbent>, bool), SolverError>> = hoods
+                .par_iter()
+                .map(|(_, keep, seed)| solve_neighbourhood(ix, &best, keep, *seed, sub_limit, cfg.started, cancel))
+                .collect();
+            let mut improved_by = None;
+            let mut sideways = None;
+            let round_start = best.grid.clone();
+            for (i, r) in results.into_iter().enumerate() {
+                let (cand, hit_limit) = r?;
+                // Adapt the size: shrink when a sub-MILP runs out of time, grow when it finishes.
+                let size = &mut self.free_cells[hoods[i].0 as usize];
+                *size = if hit_limit { (*size * 3 / 4).max(20) } else { (*size * 5 / 4 + 1).min(cells) };
+                // After a first improvement this round, a later one is tried on top of it: its
+                // changes (against the round's start) applied to the new best, kept if still legal
+                // and better.
+                let cand = match cand {
+                    Some(c) if improved_by.is_some() => combine(ix, &round_start, &best, &c),
+                    other => other,
+                };
+                let Some(c) = cand else { continue };
+                if c.eval.objective.total() == best.eval.objective.total() && c.grid != round_start {
+                    sideways.get_or_insert(c);
+                } else if c.eval.objective.total() < best.eval.objective.total() {
+                    improved_by = Some(hoods[i].0);
+                    best = c;
+                    (sink)(&Progress {
+                        elapsed: best.found,
+                        incumbent: Some(best.eval.objective.total().cents() as f64),
+                        bound: None,
+                        gap: None,
+                        phase: Phase::Lns,
+                    });
+                }
+            }
+            if let Some(kind) = improved_by {
+                self.weights[kind as usize] = (self.weights[kind as usize] * 1.3).min(3.0);
+            } else if let Some(c) = sideways {
+                // A different roster of the same cost: moving there lets the next neighbourhoods
+                // start from elsewhere on the plateau instead of re-proving the same local optimum.
+                // The time the cost was first reached stays.
+                best = Incumbent { found: best.found, ..c };
+            }
+            for w in &mut self.weights {
+                *w = (*w * 0.98).max(0.5);
+            }
+            self.round += 1;
+        }
+        Ok(best)
+    }
 }
 
 fn pick_kind(weights: &[f64; 3], rng: &mut ChaCha8Rng) -> Kind {

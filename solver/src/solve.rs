@@ -1,5 +1,5 @@
-//! The planner's entry point: first rosters, column generation, MILP on HiGHS, large neighbourhood
-//! search, evaluator check, diagnosis.
+//! The planner's entry point: first rosters, column generation, exchange search, MILP on HiGHS,
+//! large neighbourhood search, evaluator check, diagnosis.
 //!
 //! The phases, each anytime and each handing its best roster to the next:
 //!
@@ -7,10 +7,12 @@
 //!    exact best response to the others, from an empty roster, until nobody improves);
 //! 2. column generation ([`crate::colgen`]): a lower bound that is often the optimum, the rosters
 //!    its pricing builds, and a dive; when it does not converge, the cover bound
-//!    ([`crate::cover_bound`]), the same Lagrangian dual over relaxed rows;
+//!    ([`crate::cover_bound`]), the same Lagrangian dual over relaxed rows, and the exchange
+//!    search ([`crate::exchange`]) in place of the dives;
 //! 3. the monolithic MILP on HiGHS, for small models (it proves their optimum quickly) or when
 //!    column generation gave no bound or an unconverged one that the cover bound does not beat;
-//! 4. large neighbourhood search until the time limit or the bound.
+//! 4. turns of the exchange search and large neighbourhood search, each turn to the one that
+//!    gained more per second, until the time limit or the bound.
 //!
 //! The objective is integral (cents), so a roster whose objective is the bound rounded up is
 //! optimal, and the solve stops there.
@@ -29,10 +31,11 @@ use crate::cover_bound::cover_bound;
 use crate::decompose::{decomposable, parts};
 use crate::diagnosis::{Diagnosis, diagnose};
 use crate::error::SolverError;
+use crate::exchange::{ExchangeLimits, ExchangeSearch};
 use crate::formulation::RosterModel;
 use crate::heuristic::construct;
 use crate::highs_run::{RunConfig, RunStatus, run};
-use crate::lns::{Incumbent, LnsConfig, improve};
+use crate::lns::{Incumbent, Lns, LnsConfig, sub_milp_limit};
 use crate::options::SolveOptions;
 use crate::progress::{CancelToken, Phase, Progress, ProgressSink, relative_gap};
 use crate::solve_parts::solve_parts;
@@ -242,6 +245,11 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     // for when its pricing is too slow, and does not replace the MILP's root where that is the
     // way to a better one.
     let priced_bound = track.bound.is_some();
+    if master.is_none() && opts.warm_start && opts.milp_share < 1.0 && !track.proven() {
+        // Without a converged master there are no dives: the exchange search improves the warm
+        // start first (on metro parts it finds most of what there is to gain in seconds).
+        exchange(ix, opts.seed, Instant::now() + opts.time_limit.mul_f64(EXCHANGE_SHARE), &mut track, cancel);
+    }
     if master.is_none() && !track.proven() {
         raise_cover_bound(ix, opts, dp_seconds_per_driver, deadline, &mut track, cancel);
     }
@@ -309,25 +317,8 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
         }
     }
 
-    let left = deadline.saturating_duration_since(Instant::now());
-    if !infeasible
-        && !milp_proved
-        && !track.proven()
-        && !cancel.is_cancelled()
-        && left > Duration::from_millis(500)
-        && opts.milp_share < 1.0
-        && let Some(inc) = track.best.take()
-    {
-        let lns = LnsConfig {
-            time_limit: left,
-            max_rounds: opts.lns_rounds,
-            parallel: opts.threads as usize,
-            seed: opts.seed,
-            started,
-            // The objective is integral: stop at the bound rounded up, or within the gap asked for.
-            stop_at: track.bound.map(|b| (b.ceil() as i64).max((b / (1.0 - opts.gap.min(0.999))).floor() as i64)),
-        };
-        track.best = Some(improve(ix, inc, &lns, hooks.progress, cancel)?);
+    if !infeasible && !milp_proved && opts.milp_share < 1.0 {
+        final_search(ix, opts, deadline, &mut track, hooks.progress, cancel)?;
     }
     let diagnosis = match &milp {
         Some((RunStatus::Infeasible, cfg)) => {
@@ -379,6 +370,100 @@ fn workable_cells(ix: &ScenarioIndex) -> usize {
 /// Whether the relative gap of the best roster to the bound is within `gap`.
 fn gap_within(track: &Tracker<'_>, gap: f64) -> bool {
     track.objective().zip(track.bound).is_some_and(|(o, b)| relative_gap(o as f64, b) <= gap)
+}
+
+/// Share of the time limit one turn of the final phase's searches takes (at least a second).
+const TURN_SHARE: f64 = 0.05;
+
+/// The rest of the budget, in turns of the exchange search and LNS until the deadline, the bound
+/// or cancellation. Each turn goes to the search that gained more per second in its own last turn
+/// (the exchange search first), and every third
+/// turn to the other one, so that a search that stalled gets another try from the roster the other
+/// one left. An exchange turn ends early once the search settles; an LNS turn is whole rounds, so
+/// that its sub-MILPs get the time limit they would get in one long run (their neighbourhoods
+/// shrink when they hit it). With `opts.lns_rounds` the phase is those LNS rounds only, for runs
+/// that must repeat exactly.
+fn final_search(
+    ix: &ScenarioIndex,
+    opts: &SolveOptions,
+    deadline: Instant,
+    track: &mut Tracker<'_>,
+    sink: ProgressSink<'_>,
+    cancel: &CancelToken,
+) -> Result<(), SolverError> {
+    const EXCHANGE: usize = 0;
+    const LNS: usize = 1;
+    let mut lns = Lns::new(ix);
+    // Gain per second of each search's last turn; untried ones first, the exchange search first
+    // of all (it settles in a fraction of a second where it finds nothing).
+    let mut rate = [f64::INFINITY; 2];
+    let turn_length = opts.time_limit.mul_f64(TURN_SHARE).max(Duration::from_secs(1));
+    // The objective is integral: stop at the bound rounded up, or within the gap asked for.
+    let stop_at = track.bound.map(|b| (b.ceil() as i64).max((b / (1.0 - opts.gap.min(0.999))).floor() as i64));
+    for turn in 0u64.. {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let reached = stop_at.zip(track.objective()).is_some_and(|(s, o)| o <= s);
+        if left < Duration::from_millis(500) || cancel.is_cancelled() || track.proven() || reached {
+            break;
+        }
+        let (better, worse) = if rate[EXCHANGE] >= rate[LNS] { (EXCHANGE, LNS) } else { (LNS, EXCHANGE) };
+        let pick = if opts.lns_rounds.is_some() {
+            LNS
+        } else if turn % 3 == 2 {
+            worse
+        } else {
+            better
+        };
+        let (t0, before) = (Instant::now(), track.objective());
+        if pick == EXCHANGE {
+            exchange(ix, opts.seed.wrapping_add(turn), t0 + turn_length.min(left), track, cancel);
+        } else if let Some(inc) = track.best.take() {
+            let cfg = LnsConfig {
+                time_limit: left,
+                max_rounds: Some(opts.lns_rounds.unwrap_or_else(|| lns_rounds_per_turn(turn_length, left))),
+                parallel: opts.threads as usize,
+                seed: opts.seed,
+                started: track.started,
+                stop_at,
+            };
+            track.best = Some(lns.improve(inc, &cfg, sink, cancel)?);
+            if opts.lns_rounds.is_some() {
+                break;
+            }
+        }
+        let gain = before.zip(track.objective()).map_or(0, |(b, a)| b - a);
+        rate[pick] = gain as f64 / t0.elapsed().as_secs_f64().max(1e-3);
+    }
+    Ok(())
+}
+
+/// LNS rounds in a turn of `turn_length` with `left` to the deadline: a round takes about its
+/// sub-MILPs' time limit.
+fn lns_rounds_per_turn(turn_length: Duration, left: Duration) -> u32 {
+    (turn_length.as_secs_f64() / sub_milp_limit(left).as_secs_f64()).ceil().max(1.0) as u32
+}
+
+/// Share of the time limit the exchange search after an unconverged column generation may take.
+const EXCHANGE_SHARE: f64 = 0.2;
+
+/// Annealing cycles without a better roster after which an exchange search gives its time back
+/// (to LNS).
+const EXCHANGE_STALL_CYCLES: u32 = 2;
+
+/// Improves the best roster by the exchange search ([`crate::exchange`]) until `until` or until it
+/// settles.
+fn exchange(ix: &ScenarioIndex, seed: u64, until: Instant, track: &mut Tracker<'_>, cancel: &CancelToken) {
+    let Some(best) = track.best.as_ref() else { return };
+    let mut search = ExchangeSearch::new(ix, best.grid.clone());
+    let limits = ExchangeLimits {
+        stop_at: track.bound.map(|b| b.ceil()),
+        stall_cycles: Some(EXCHANGE_STALL_CYCLES),
+        ..ExchangeLimits::until(until)
+    };
+    let out = search.run(seed, &limits, cancel);
+    if out.best < out.start - 0.5 {
+        track.consider(search.into_grid(), Phase::LocalSearch);
+    }
 }
 
 /// Labels one DP of the row descent may keep: about a second of work. Rows of long horizons with
