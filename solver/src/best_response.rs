@@ -14,9 +14,6 @@ use std::time::{Duration, Instant};
 
 use model::{DriverIdx, RosterGrid, ScenarioIndex, ShiftIdx};
 use ndarray::Array2;
-use rand::Rng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
 
 use crate::formulation::RosterModel;
 use crate::highs_run::{RunConfig, run};
@@ -253,66 +250,4 @@ impl<'a> RowSearch<'a> {
         }
         self.all_legal()
     }
-}
-
-/// Ruin and recreate until `deadline`: each move clears the rows of a few drivers (at random, or
-/// those who could work a short-staffed cell), rebuilds them one by one as best responses in random
-/// order, then lets them respond to each other once more; the result is kept when it costs no more
-/// (so the search also walks across plateaus), otherwise the old rows come back. Returns the
-/// number of moves that lowered the objective.
-pub fn ruin_and_recreate(search: &mut RowSearch<'_>, rng: &mut ChaCha8Rng, deadline: Instant) -> usize {
-    let ix = search.ix;
-    let nd = ix.drivers();
-    let Some(mut current) = search.total() else { return 0 };
-    let mut improved = 0;
-    let all: Vec<DriverIdx> = (0..nd).map(DriverIdx).collect();
-    while Instant::now() < deadline && nd > 0 {
-        let k = rng.random_range(2..=6).min(nd);
-        let mut pick: Vec<DriverIdx> = match short_cell(search, rng) {
-            Some((t, s)) if rng.random_bool(0.5) => {
-                let mut able: Vec<DriverIdx> = all.iter().copied().filter(|d| ix.can_work(*d, t, s)).collect();
-                able.shuffle(rng);
-                able
-            }
-            _ => {
-                let mut v = all.clone();
-                v.shuffle(rng);
-                v
-            }
-        };
-        pick.truncate(k);
-        let saved: Vec<Vec<Option<ShiftIdx>>> = pick.iter().map(|d| search.grid.row(*d).collect()).collect();
-        for &d in &pick {
-            search.clear(d);
-        }
-        let legal = pick.iter().all(|&d| search.best_response(d, None).is_some()) && search.descend(&pick, 1);
-        match search.total().filter(|_| legal) {
-            Some(total) if total <= current + 1e-6 => {
-                if total < current - 0.5 {
-                    improved += 1;
-                }
-                current = total;
-            }
-            _ => {
-                for (d, row) in pick.iter().zip(&saved) {
-                    search.set_row(*d, row);
-                }
-            }
-        }
-    }
-    improved
-}
-
-/// A demand cell still short of drivers, chosen at random, if any.
-fn short_cell(search: &RowSearch<'_>, rng: &mut ChaCha8Rng) -> Option<(usize, ShiftIdx)> {
-    let short: Vec<(usize, usize)> = search
-        .ix
-        .demand
-        .indexed_iter()
-        .filter_map(|((t, s), c)| c.filter(|c| search.count[[t, s]] < c.required as i32).map(|_| (t, s)))
-        .collect();
-    (!short.is_empty()).then(|| {
-        let (t, s) = short[rng.random_range(0..short.len())];
-        (t, ShiftIdx(s))
-    })
 }
