@@ -221,17 +221,6 @@ impl<'a> RowSearch<'a> {
         self.row_cost[d.0] = row_cost(self.ix, d, &self.own[d.0], row);
     }
 
-    /// Takes driver `d` out of the cover (the row becomes all days off and is marked not legal).
-    pub fn clear(&mut self, d: DriverIdx) {
-        for t in 0..self.ix.days() {
-            if let Some(s) = self.grid.get(d, t) {
-                self.count[[t, s.0]] -= 1;
-            }
-            self.grid.set(d, t, None);
-        }
-        self.row_cost[d.0] = None;
-    }
-
     /// Best responses in `order` until a whole pass improves nothing (or `max_passes`); returns
     /// `false` if some driver has no legal row.
     pub fn descend(&mut self, order: &[DriverIdx], max_passes: usize) -> bool {

@@ -226,19 +226,21 @@ impl<'a> ExchangeSearch<'a> {
     }
 
     /// Change of the objective if A and B exchange their rows on `days`; `None` when a cell does not
-    /// fit its new driver.
+    /// fit its new driver or the rows are the same there.
     fn price_swap(&self, a: DriverIdx, b: DriverIdx, days: std::ops::Range<usize>) -> Option<f64> {
         let ix = self.ix;
         let mut delta = 0.0;
-        // Week minutes change only in the weeks the segment touches (at most two for 7 days, more
-        // for longer horizons' short weeks): collect them as (week, change of A).
-        let mut weeks: [(usize, i64); MAX_SEGMENT + 1] = [(usize::MAX, 0); MAX_SEGMENT + 1];
+        // Week minutes change only in the weeks the segment touches (at most two ISO weeks for
+        // 7 days): collect them as (week, change of A).
+        let mut weeks: [(usize, i64); 2] = [(usize::MAX, 0); 2];
         let mut nweeks = 0;
+        let mut changed = false;
         for t in days {
             let (x, y) = (self.grid.get(a, t), self.grid.get(b, t));
             if x == y {
                 continue;
             }
+            changed = true;
             if !self.fits(a, t, y) || !self.fits(b, t, x) {
                 return None;
             }
@@ -251,6 +253,9 @@ impl<'a> ExchangeSearch<'a> {
                     nweeks += 1;
                 }
             }
+        }
+        if !changed {
+            return None;
         }
         for &(w, change) in &weeks[..nweeks] {
             if change != 0 {
@@ -448,20 +453,23 @@ impl<'a> ExchangeSearch<'a> {
             }
             stalled = if best < cycle_start - 1e-6 { 0 } else { stalled + 1 };
             // Re-heat from the best roster, cooler each cycle.
-            self.restore(&mut best_grid, at_best);
+            self.restore(&mut best_grid, at_best, best);
             at_best = true;
             heat *= 0.5;
         }
-        self.restore(&mut best_grid, at_best);
+        self.restore(&mut best_grid, at_best, best);
         ExchangeOutcome { start, best: self.total, moves, accepted }
     }
 
-    /// Puts the best roster back unless the current one is it.
-    fn restore(&mut self, best_grid: &mut Option<RosterGrid>, at_best: bool) {
+    /// Puts the best roster back unless the current one is it. `best` is its objective as the
+    /// moves' prices summed it up; the recount from the grid must agree (all amounts are whole
+    /// cents), which debug builds check.
+    fn restore(&mut self, best_grid: &mut Option<RosterGrid>, at_best: bool, best: f64) {
         if !at_best && let Some(g) = best_grid.take() {
             self.grid = g;
             self.recount();
         }
+        debug_assert!((self.total - best).abs() < 0.5, "priced {best}, recounted {}", self.total);
     }
 
     /// A starting temperature: the median price of sampled uphill moves over ln 10, so that about
@@ -485,7 +493,23 @@ impl<'a> ExchangeSearch<'a> {
 #[derive(Debug, Clone, Copy)]
 enum Move {
     /// A and B exchange their rows on `from..from + len`.
-    Swap { a: DriverIdx, b: DriverIdx, from: usize, len: usize },
+    Swap {
+        /// One driver.
+        a: DriverIdx,
+        /// The other driver (a peer of `a`).
+        b: DriverIdx,
+        /// First day of the segment.
+        from: usize,
+        /// Days in the segment (1 to [`MAX_SEGMENT`]).
+        len: usize,
+    },
     /// Driver `d` works `to` on day `t`.
-    Change { d: DriverIdx, t: usize, to: Option<ShiftIdx> },
+    Change {
+        /// The driver.
+        d: DriverIdx,
+        /// The day.
+        t: usize,
+        /// The new cell: a shift, or `None` for a day off.
+        to: Option<ShiftIdx>,
+    },
 }

@@ -248,7 +248,8 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     if master.is_none() && opts.warm_start && opts.milp_share < 1.0 && !track.proven() {
         // Without a converged master there are no dives: the exchange search improves the warm
         // start first (on metro parts it finds most of what there is to gain in seconds).
-        exchange(ix, opts.seed, Instant::now() + opts.time_limit.mul_f64(EXCHANGE_SHARE), &mut track, cancel);
+        let until = (Instant::now() + opts.time_limit.mul_f64(EXCHANGE_SHARE)).min(deadline);
+        exchange(ix, opts.seed, until, &mut track, cancel);
     }
     if master.is_none() && !track.proven() {
         raise_cover_bound(ix, opts, dp_seconds_per_driver, deadline, &mut track, cancel);
@@ -403,7 +404,13 @@ fn final_search(
     for turn in 0u64.. {
         let left = deadline.saturating_duration_since(Instant::now());
         let reached = stop_at.zip(track.objective()).is_some_and(|(s, o)| o <= s);
-        if left < Duration::from_millis(500) || cancel.is_cancelled() || track.proven() || reached {
+        // Both searches improve a roster: without one there is nothing to do.
+        if left < Duration::from_millis(500)
+            || cancel.is_cancelled()
+            || track.proven()
+            || reached
+            || track.best.is_none()
+        {
             break;
         }
         let (better, worse) = if rate[EXCHANGE] >= rate[LNS] { (EXCHANGE, LNS) } else { (LNS, EXCHANGE) };
@@ -455,8 +462,12 @@ const EXCHANGE_STALL_CYCLES: u32 = 2;
 fn exchange(ix: &ScenarioIndex, seed: u64, until: Instant, track: &mut Tracker<'_>, cancel: &CancelToken) {
     let Some(best) = track.best.as_ref() else { return };
     let mut search = ExchangeSearch::new(ix, best.grid.clone());
+    // The search's total leaves the fairness spreads out, the bound does not: the bound is a
+    // target for it only when they weigh nothing.
+    let w = &ix.scenario.weights;
+    let fairness_free = w.overtime_spread_per_minute.cents() == 0 && w.weekend_spread_per_weekend.cents() == 0;
     let limits = ExchangeLimits {
-        stop_at: track.bound.map(|b| b.ceil()),
+        stop_at: track.bound.filter(|_| fairness_free).map(|b| b.ceil()),
         stall_cycles: Some(EXCHANGE_STALL_CYCLES),
         ..ExchangeLimits::until(until)
     };
