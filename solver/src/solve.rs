@@ -378,9 +378,8 @@ const TURN_SHARE: f64 = 0.05;
 
 /// The rest of the budget, in turns of the exchange search and LNS until the deadline, the bound
 /// or cancellation. Each turn goes to the search that gained more per second in its own last turn
-/// (the exchange search first), and every third
-/// turn to the other one, so that a search that stalled gets another try from the roster the other
-/// one left. An exchange turn ends early once the search settles; an LNS turn is whole rounds, so
+/// (the exchange search first), and every fifth turn to the other one, so that a search that
+/// stalled gets another try from the roster the other one left. An exchange turn ends early once the search settles; an LNS turn is whole rounds, so
 /// that its sub-MILPs get the time limit they would get in one long run (their neighbourhoods
 /// shrink when they hit it). With `opts.lns_rounds` the phase is those LNS rounds only, for runs
 /// that must repeat exactly.
@@ -416,7 +415,7 @@ fn final_search(
         let (better, worse) = if rate[EXCHANGE] >= rate[LNS] { (EXCHANGE, LNS) } else { (LNS, EXCHANGE) };
         let pick = if opts.lns_rounds.is_some() {
             LNS
-        } else if turn % 3 == 2 {
+        } else if turn % 5 == 4 {
             worse
         } else {
             better
