@@ -29,6 +29,20 @@ pub struct DemandCell {
     pub over: Money,
 }
 
+impl DemandCell {
+    /// Under- and over-cover cost of the cell when `working` drivers work it.
+    pub fn cover_cost(&self, working: i64) -> Money {
+        let required = i64::from(self.required);
+        self.under * (required - working).max(0) + self.over * (working - required).max(0)
+    }
+
+    /// Change of the cover cost when one more driver works the cell than the `working` now:
+    /// `-under` while it is short, `+over` once it is full.
+    pub fn one_more(&self, working: i64) -> Money {
+        if working < i64::from(self.required) { -self.under } else { self.over }
+    }
+}
+
 /// A shift-on request, resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OnRequest {
@@ -303,5 +317,19 @@ impl ScenarioIndex {
             return Money::ZERO;
         }
         Money::pay(self.scenario.drivers[d.0].contract.hourly_rate, self.duration[s.0], pct)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cells_cover_cost_charges_each_missing_and_each_surplus_driver_and_one_more_is_its_step() {
+        let cell = DemandCell { required: 2, under: Money(100), over: Money(7) };
+        assert_eq!([0, 1, 2, 3, 5].map(|n| cell.cover_cost(n).cents()), [200, 100, 0, 7, 21]);
+        for n in 0..5 {
+            assert_eq!(cell.one_more(n), cell.cover_cost(n + 1) - cell.cover_cost(n), "at {n} working");
+        }
     }
 }

@@ -293,6 +293,14 @@ pub struct ObjectiveWeights {
     pub change: Money,
 }
 
+impl ObjectiveWeights {
+    /// Whether the fairness spreads weigh nothing: the objective is then a sum of per-driver and
+    /// per-cell terms, which searches and bounds that take drivers one at a time price exactly.
+    pub fn fairness_weighs_nothing(&self) -> bool {
+        self.overtime_spread_per_minute == Money::ZERO && self.weekend_spread_per_weekend == Money::ZERO
+    }
+}
+
 fn yes() -> bool {
     true
 }

@@ -97,8 +97,7 @@ impl<'a> RowSearch<'a> {
         let mut c = 0.0;
         for ((t, s), cell) in self.ix.demand.indexed_iter() {
             if let Some(cell) = cell {
-                let (req, n) = (i64::from(cell.required), i64::from(self.count[[t, s]]));
-                c += ((req - n).max(0) * cell.under.cents() + (n - req).max(0) * cell.over.cents()) as f64;
+                c += cell.cover_cost(i64::from(self.count[[t, s]])).cents() as f64;
             }
         }
         c
@@ -111,8 +110,7 @@ impl<'a> RowSearch<'a> {
             let Some(cell) = cell else { continue };
             let mine = i32::from(self.grid.get(d, t) == Some(ShiftIdx(s)));
             let others = self.count[[t, s]] - mine;
-            let delta = if others < cell.required as i32 { -cell.under.cents() } else { cell.over.cents() };
-            c.add_work(t, ShiftIdx(s), delta as f64);
+            c.add_work(t, ShiftIdx(s), cell.one_more(i64::from(others)).cents() as f64);
         }
         c
     }

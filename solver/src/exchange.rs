@@ -156,6 +156,12 @@ impl<'a> ExchangeSearch<'a> {
         search
     }
 
+    /// Starts over from `grid` (legal), keeping the per-driver tables.
+    pub fn restart(&mut self, grid: RosterGrid) {
+        self.grid = grid;
+        self.recount();
+    }
+
     /// Recomputes counts, week minutes, week pay and the total from the grid.
     fn recount(&mut self) {
         let ix = self.ix;
@@ -179,8 +185,7 @@ impl<'a> ExchangeSearch<'a> {
         }
         for &(t, s) in &self.cells {
             let cell = ix.demand[[t, s]].expect("a demand cell");
-            let (req, n) = (i64::from(cell.required), i64::from(self.count[[t, s]]));
-            total += ((req - n).max(0) * cell.under.cents() + (n - req).max(0) * cell.over.cents()) as f64;
+            total += cell.cover_cost(i64::from(self.count[[t, s]])).cents() as f64;
         }
         self.total = total;
     }
@@ -269,14 +274,10 @@ impl<'a> ExchangeSearch<'a> {
     /// Change of the cover cost when one more (`add`) or one fewer driver works `(t, s)`.
     fn cover_delta(&self, t: usize, s: ShiftIdx, add: bool) -> f64 {
         let Some(cell) = self.ix.demand[[t, s.0]] else { return 0.0 };
-        let (n, req) = (self.count[[t, s.0]], cell.required as i32);
-        let cost = match (add, n < req, n > req) {
-            (true, true, _) => -cell.under.cents(),
-            (true, false, _) => cell.over.cents(),
-            (false, _, true) => -cell.over.cents(),
-            (false, _, false) => cell.under.cents(),
-        };
-        cost as f64
+        let n = i64::from(self.count[[t, s.0]]);
+        // Taking one away undoes what the last one added.
+        let cost = if add { cell.one_more(n) } else { -cell.one_more(n - 1) };
+        cost.cents() as f64
     }
 
     /// Change of the objective if driver `d` works `to` on day `t`; `None` when it does not fit.
@@ -466,8 +467,7 @@ impl<'a> ExchangeSearch<'a> {
     /// cents), which debug builds check.
     fn restore(&mut self, best_grid: &mut Option<RosterGrid>, at_best: bool, best: f64) {
         if !at_best && let Some(g) = best_grid.take() {
-            self.grid = g;
-            self.recount();
+            self.restart(g);
         }
         debug_assert!((self.total - best).abs() < 0.5, "priced {best}, recounted {}", self.total);
     }

@@ -249,7 +249,7 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
         // Without a converged master there are no dives: the exchange search improves the warm
         // start first (on metro parts it finds most of what there is to gain in seconds).
         let until = (Instant::now() + opts.time_limit.mul_f64(EXCHANGE_SHARE)).min(deadline);
-        exchange(ix, opts.seed, until, &mut track, cancel);
+        exchange(ix, &mut None, opts.seed, until, &mut track, cancel);
     }
     if master.is_none() && !track.proven() {
         raise_cover_bound(ix, opts, dp_seconds_per_driver, deadline, &mut track, cancel);
@@ -379,9 +379,9 @@ const TURN_SHARE: f64 = 0.05;
 /// The rest of the budget, in turns of the exchange search and LNS until the deadline, the bound
 /// or cancellation. Each turn goes to the search that gained more per second in its own last turn
 /// (the exchange search first), and every fifth turn to the other one, so that a search that
-/// stalled gets another try from the roster the other one left. An exchange turn ends early once the search settles; an LNS turn is whole rounds, so
-/// that its sub-MILPs get the time limit they would get in one long run (their neighbourhoods
-/// shrink when they hit it). With `opts.lns_rounds` the phase is those LNS rounds only, for runs
+/// stalled gets another try from the roster the other one left. An exchange turn ends early once
+/// the search settles; an LNS turn is whole rounds, so that its sub-MILPs get the time limit they
+/// would get in one long run (their neighbourhoods shrink when they hit it). With `opts.lns_rounds` the phase is those LNS rounds only, for runs
 /// that must repeat exactly.
 fn final_search(
     ix: &ScenarioIndex,
@@ -394,6 +394,8 @@ fn final_search(
     const EXCHANGE: usize = 0;
     const LNS: usize = 1;
     let mut lns = Lns::new(ix);
+    // Built at the first exchange turn, restarted from the best roster at each.
+    let mut exchanger = None;
     // Gain per second of each search's last turn; untried ones first, the exchange search first
     // of all (it settles in a fraction of a second where it finds nothing).
     let mut rate = [f64::INFINITY; 2];
@@ -422,7 +424,7 @@ fn final_search(
         };
         let (t0, before) = (Instant::now(), track.objective());
         if pick == EXCHANGE {
-            exchange(ix, opts.seed.wrapping_add(turn), t0 + turn_length.min(left), track, cancel);
+            exchange(ix, &mut exchanger, opts.seed.wrapping_add(turn), t0 + turn_length.min(left), track, cancel);
         } else if let Some(inc) = track.best.take() {
             let cfg = LnsConfig {
                 time_limit: left,
@@ -457,22 +459,34 @@ const EXCHANGE_SHARE: f64 = 0.2;
 const EXCHANGE_STALL_CYCLES: u32 = 2;
 
 /// Improves the best roster by the exchange search ([`crate::exchange`]) until `until` or until it
-/// settles.
-fn exchange(ix: &ScenarioIndex, seed: u64, until: Instant, track: &mut Tracker<'_>, cancel: &CancelToken) {
+/// settles. `search` is built on first use and restarted from the best roster after that (its
+/// per-driver tables stay).
+fn exchange<'a>(
+    ix: &'a ScenarioIndex,
+    search: &mut Option<ExchangeSearch<'a>>,
+    seed: u64,
+    until: Instant,
+    track: &mut Tracker<'_>,
+    cancel: &CancelToken,
+) {
     let Some(best) = track.best.as_ref() else { return };
-    let mut search = ExchangeSearch::new(ix, best.grid.clone());
+    let search = match search {
+        Some(s) => {
+            s.restart(best.grid.clone());
+            s
+        }
+        None => search.insert(ExchangeSearch::new(ix, best.grid.clone())),
+    };
     // The search's total leaves the fairness spreads out, the bound does not: the bound is a
     // target for it only when they weigh nothing.
-    let w = &ix.scenario.weights;
-    let fairness_free = w.overtime_spread_per_minute.cents() == 0 && w.weekend_spread_per_weekend.cents() == 0;
     let limits = ExchangeLimits {
-        stop_at: track.bound.filter(|_| fairness_free).map(|b| b.ceil()),
+        stop_at: track.bound.filter(|_| ix.scenario.weights.fairness_weighs_nothing()).map(|b| b.ceil()),
         stall_cycles: Some(EXCHANGE_STALL_CYCLES),
         ..ExchangeLimits::until(until)
     };
     let out = search.run(seed, &limits, cancel);
     if out.best < out.start - 0.5 {
-        track.consider(search.into_grid(), Phase::LocalSearch);
+        track.consider(search.grid().clone(), Phase::LocalSearch);
     }
 }
 

@@ -113,9 +113,7 @@ pub fn solve_parts(
         SolveStatus::Infeasible
     } else if !complete {
         SolveStatus::NoSolutionYet
-    } else if results.iter().all(|r| r.status == SolveStatus::Optimal)
-        && ix.scenario.weights.overtime_spread_per_minute.cents() == 0
-        && ix.scenario.weights.weekend_spread_per_weekend.cents() == 0
+    } else if results.iter().all(|r| r.status == SolveStatus::Optimal) && ix.scenario.weights.fairness_weighs_nothing()
     {
         SolveStatus::Optimal
     } else {

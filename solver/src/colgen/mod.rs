@@ -528,8 +528,7 @@ fn objective_without_fairness(ix: &ScenarioIndex, own: &[CellCosts], grid: &Rost
     }
     for ((t, s), cell) in ix.demand.indexed_iter() {
         if let Some(c) = cell {
-            let (req, n) = (i64::from(c.required), count[[t, s]]);
-            total += ((req - n).max(0) * c.under.cents() + (n - req).max(0) * c.over.cents()) as f64;
+            total += c.cover_cost(count[[t, s]]).cents() as f64;
         }
     }
     total
