@@ -18,7 +18,7 @@ use ndarray::Array2;
 use crate::formulation::RosterModel;
 use crate::highs_run::{RunConfig, run};
 use crate::progress::{CancelToken, Phase, Progress};
-use crate::row_dp::{CellCosts, NoRow, best_row_within, row_cost};
+use crate::row_dp::{BestRow, CellCosts, NoRow, best_row_within, good_row_within, row_cost};
 
 /// A roster under local search.
 #[derive(Debug, Clone)]
@@ -38,6 +38,23 @@ pub struct RowSearch<'a> {
     /// minute windows), the driver's best response comes from the MILP of that driver alone, with
     /// these settings; `None` gives up instead.
     pub milp_fallback: Option<MilpFallback<'a>>,
+    /// Labels per day of the beam DP ([`good_row_within`]) that answers whole-row responses the
+    /// exact DP cannot afford: a row not yet legal whose DP needs more than `first_row_labels`
+    /// (a legal row fast matters more than the best one), and every row once one DP needed more
+    /// than `max_labels` labels. `None`: the exact DP only.
+    pub beam: Option<usize>,
+    /// Labels the exact DP may keep for a row not yet legal when there is a beam.
+    pub first_row_labels: usize,
+    /// Whether a whole-row DP needed more than `max_labels` labels. The drivers of a scenario
+    /// share its horizon and mostly its contracts, so the others' rows would too: their whole-row
+    /// responses go to the beam DP from then on instead of spending the label budget again.
+    long_rows: bool,
+    /// Whether a whole-row DP needed more than the labels it was given (`first_row_labels` or
+    /// `max_labels`).
+    large_first_rows: bool,
+    /// Time spent in exact whole-row DPs that gave an answer, and how many: what one round of
+    /// column generation's pricing would cost per driver.
+    exact_time: (Duration, u32),
 }
 
 /// How a best response too large for the row DP is asked of HiGHS instead.
@@ -72,7 +89,20 @@ impl<'a> RowSearch<'a> {
                 if legal { row_cost(ix, DriverIdx(d), &own[d], &row) } else { None }
             })
             .collect();
-        RowSearch { ix, own, grid, count, row_cost, max_labels: usize::MAX, milp_fallback: None }
+        RowSearch {
+            ix,
+            own,
+            grid,
+            count,
+            row_cost,
+            max_labels: usize::MAX,
+            milp_fallback: None,
+            beam: None,
+            first_row_labels: usize::MAX,
+            long_rows: false,
+            large_first_rows: false,
+            exact_time: (Duration::ZERO, 0),
+        }
     }
 
     /// The roster.
@@ -115,10 +145,36 @@ impl<'a> RowSearch<'a> {
         c
     }
 
+    /// The mean time of one exact whole-row DP, unless none ran or one needed more than the
+    /// labels it was given (then the rows that took the beam would price slower than this says).
+    pub fn exact_response_time(&self) -> Option<Duration> {
+        let (time, count) = self.exact_time;
+        (count > 0 && !self.long_rows && !self.large_first_rows).then(|| time / count)
+    }
+
+    /// The exact DP for driver `d` under `costs` below `upper` within `max_labels`, timed when
+    /// whole-row.
+    fn exact_row(
+        &mut self,
+        d: DriverIdx,
+        costs: &CellCosts,
+        upper: f64,
+        whole: bool,
+        max_labels: usize,
+    ) -> Result<BestRow, NoRow> {
+        let started = Instant::now();
+        let out = best_row_within(self.ix, d, costs, upper, max_labels);
+        if whole && out != Err(NoRow::TooLarge) {
+            self.exact_time.0 += started.elapsed();
+            self.exact_time.1 += 1;
+        }
+        out
+    }
+
     /// Replaces driver `d`'s row by its best response, the days outside `window` kept; returns the
     /// decrease of the objective (0 when the row stays). A row not yet legal is always replaced;
     /// `None` when the driver has no legal row within the window, or when the DP needs more than
-    /// `max_labels` labels.
+    /// `max_labels` labels and neither the beam nor the MILP fallback finds a row.
     pub fn best_response(&mut self, d: DriverIdx, window: Option<std::ops::Range<usize>>) -> Option<f64> {
         let mut costs = self.costs_for(d);
         if let Some(w) = &window {
@@ -128,16 +184,56 @@ impl<'a> RowSearch<'a> {
         }
         let current: Vec<_> = self.grid.row(d).collect();
         let now = self.row_cost[d.0].and_then(|_| row_cost(self.ix, d, &costs, &current));
-        let best = match best_row_within(self.ix, d, &costs, now.unwrap_or(f64::INFINITY), self.max_labels) {
-            Ok(best) => best,
-            // Nothing below the current row (which is legal), or no legal row at all.
-            Err(NoRow::None) => return now.map(|_| 0.0),
-            Err(NoRow::TooLarge) => match (window, self.milp_fallback) {
-                (None, Some(fallback)) => return self.milp_response(d, &costs, now, fallback),
-                _ => return None,
-            },
+        let upper = now.unwrap_or(f64::INFINITY);
+        let whole = window.is_none();
+        let budget = match (now, self.beam) {
+            (None, Some(_)) => self.max_labels.min(self.first_row_labels),
+            _ => self.max_labels,
         };
-        Some(self.accept(d, &best.row, best.cost, now))
+        if !(whole && self.long_rows && self.beam.is_some()) {
+            match self.exact_row(d, &costs, upper, whole, budget) {
+                Ok(best) => return Some(self.accept(d, &best.row, best.cost, now)),
+                // Nothing below the current row (which is legal), or no legal row at all.
+                Err(NoRow::None) => return now.map(|_| 0.0),
+                Err(NoRow::TooLarge) if !whole => return None,
+                Err(NoRow::TooLarge) => {
+                    self.long_rows |= budget == self.max_labels;
+                    self.large_first_rows = true;
+                }
+            }
+        }
+        if let Some(beam) = self.beam {
+            // A legal row stays when the beam finds nothing cheaper; an illegal one gets a beam
+            // ten times as wide (it mostly finds the row the narrow one missed), then the exact DP.
+            let widths = if now.is_some() { [beam, 0] } else { [beam, beam.saturating_mul(10)] };
+            for width in widths.into_iter().filter(|w| *w > 0) {
+                if let Ok(good) = good_row_within(self.ix, d, &costs, upper, width) {
+                    return Some(self.accept(d, &good.row, good.cost, now));
+                }
+            }
+            match now {
+                Some(_) => return Some(0.0),
+                // A row the exact DP could still answer (the beam only dropped a legal row).
+                None if !self.long_rows => return self.best_response_exact(d, &costs, now),
+                None => {}
+            }
+        }
+        match self.milp_fallback {
+            Some(fallback) => self.milp_response(d, &costs, now, fallback),
+            None => None,
+        }
+    }
+
+    /// The exact DP's answer for an illegal row the beam found none for.
+    fn best_response_exact(&mut self, d: DriverIdx, costs: &CellCosts, now: Option<f64>) -> Option<f64> {
+        match self.exact_row(d, costs, f64::INFINITY, true, self.max_labels) {
+            Ok(best) => Some(self.accept(d, &best.row, best.cost, now)),
+            Err(NoRow::None) => None,
+            Err(NoRow::TooLarge) => {
+                self.long_rows = true;
+                self.milp_fallback.and_then(|fallback| self.milp_response(d, costs, now, fallback))
+            }
+        }
     }
 
     /// Puts `row` (legal, costing `cost` under driver `d`'s cell costs given the others) in place

@@ -15,6 +15,10 @@
 //! (a driver's best response to the others' cover) and as the pricing problem of column generation,
 //! where the cell costs carry the duals of the cover rows. Cells the caller does not want changed
 //! get an infinite cost on every other option, so the same code re-optimizes a window of days.
+//!
+//! [`good_row_within`] runs the same DP as a beam search (a fixed number of labels per day) for
+//! the rows the exact DP cannot afford: a year's horizon with a narrow minute window needs
+//! millions of labels. Its rows are legal but not proven cheapest.
 
 use model::{DriverIdx, Minutes, ScenarioIndex, ShiftIdx};
 use rustc_hash::FxHashMap;
@@ -169,6 +173,9 @@ struct Driver<'a> {
     counted_pos: Vec<Option<usize>>,
     /// Labels the DP may keep over all days before it gives up.
     max_labels: usize,
+    /// Labels kept per day at most; beyond it only the most promising stay (a beam search, no
+    /// longer exact). `usize::MAX`: the exact DP.
+    beam: usize,
 }
 
 /// The cheapest legal row of driver `d` under `costs`, or `None` when the rules leave no legal row.
@@ -210,6 +217,34 @@ pub fn best_row_within(
     upper: f64,
     max_labels: usize,
 ) -> Result<BestRow, NoRow> {
+    row_search(ix, d, costs, upper, max_labels, usize::MAX)
+}
+
+/// A good legal row of driver `d` under `costs` costing at most `upper`, by the same DP keeping
+/// at most `beam` labels per day: those with the least cost plus completion bound. Where the
+/// exact DP needs millions of labels (a year's horizon with a narrow minute window, Curtois
+/// Instance22), this finds a legal, cover-aware row in a fraction of a second. The row is not
+/// proven best; [`NoRow::TooLarge`] when the beam dropped labels and then found no row (a legal
+/// one may exist), [`NoRow::None`] only when it never dropped any.
+pub fn good_row_within(
+    ix: &ScenarioIndex,
+    d: DriverIdx,
+    costs: &CellCosts,
+    upper: f64,
+    beam: usize,
+) -> Result<BestRow, NoRow> {
+    row_search(ix, d, costs, upper, usize::MAX, beam.max(1))
+}
+
+/// The DP of [`best_row_within`] and [`good_row_within`].
+fn row_search(
+    ix: &ScenarioIndex,
+    d: DriverIdx,
+    costs: &CellCosts,
+    upper: f64,
+    max_labels: usize,
+    beam: usize,
+) -> Result<BestRow, NoRow> {
     let choices = day_choices(ix, d, costs);
     if choices.iter().any(Vec::is_empty) {
         return Err(NoRow::None);
@@ -217,6 +252,7 @@ pub fn best_row_within(
     let completion = completion_bound(ix, &choices);
     let mut drv = Driver::new(ix, d, &choices);
     drv.max_labels = max_labels;
+    drv.beam = beam;
     loop {
         let best = drv.solve(&choices, &completion, upper)?;
         let mut count = vec![0u32; ix.shifts()];
@@ -247,14 +283,13 @@ impl Driver<'_> {
         let (nt, ns) = (ix.days(), ix.shifts());
         let d = self.d;
         let k = drv.counted.len();
-        // Suffix sums for pruning: the most and the least minutes the remaining days can add.
-        let mut most_after = vec![0i64; nt + 1];
+        // For pruning: the least minutes the remaining days can add, and the most given the block
+        // a label is in.
         let mut least_after = vec![0i64; nt + 1];
         for t in (0..nt).rev() {
-            let lens = choices[t].iter().map(|c| i64::from(c.len));
-            most_after[t] = most_after[t + 1] + lens.clone().max().unwrap_or(0);
-            least_after[t] = least_after[t + 1] + lens.min().unwrap_or(0);
+            least_after[t] = least_after[t + 1] + choices[t].iter().map(|c| i64::from(c.len)).min().unwrap_or(0);
         }
+        let most_after = self.most_minutes_after(choices);
         // How many more days each counted type could still be worked, and how many weekends (counted on
         // their last day) with a workable day are still ahead.
         let mut workable_weekend = vec![false; ix.weekends];
@@ -304,6 +339,8 @@ impl Driver<'_> {
         let start_counts = vec![0u16; k];
         let exact = matches!(drv.minutes, MinutesMode::Window(..));
         let mut labels = 0usize;
+        // Whether the beam dropped labels: a failure then proves nothing.
+        let mut truncated = false;
         for t in 0..nt {
             let (prev, prev_counts): (&[Label], &[u16]) = match t {
                 0 => (std::slice::from_ref(&start), &start_counts),
@@ -324,22 +361,6 @@ impl Driver<'_> {
                     if drv.max_week.is_some_and(|m| l.week > m) {
                         continue;
                     }
-                    // Minutes: prune what cannot end inside the contract's window, then normalize.
-                    let m = i64::from(l.minutes);
-                    match drv.minutes {
-                        MinutesMode::Free => l.minutes = 0,
-                        MinutesMode::AtLeast(min) => {
-                            if m + most_after[t + 1] < min {
-                                continue;
-                            }
-                            l.minutes = m.min(min) as i32;
-                        }
-                        MinutesMode::AtMost(max) | MinutesMode::Window(_, max) if m + least_after[t + 1] > max => {
-                            continue;
-                        }
-                        MinutesMode::Window(min, _) if m + most_after[t + 1] < min => continue,
-                        _ => {}
-                    }
                     // Weekends (R9): a Saturday and the Sunday after it are one weekend. Without
                     // a maximum they are not counted (more labels, no rule to keep).
                     if let (Some(w), true, true) = (ix.weekend_of_day[t], c.code > 0, drv.max_weekends.is_some()) {
@@ -355,6 +376,23 @@ impl Driver<'_> {
                         if l.weekends + weekends_after[t + 1] <= max {
                             l.weekends = 0;
                         }
+                    }
+                    // Minutes: prune what cannot end inside the contract's window, then normalize (after the
+                    // weekends, whose allowance bounds the minutes still to come).
+                    let m = i64::from(l.minutes);
+                    match drv.minutes {
+                        MinutesMode::Free => l.minutes = 0,
+                        MinutesMode::AtLeast(min) => {
+                            if m + most_after.after(t, &l) < min {
+                                continue;
+                            }
+                            l.minutes = m.min(min) as i32;
+                        }
+                        MinutesMode::AtMost(max) | MinutesMode::Window(_, max) if m + least_after[t + 1] > max => {
+                            continue;
+                        }
+                        MinutesMode::Window(min, _) if m + most_after.after(t, &l) < min => continue,
+                        _ => {}
                     }
                     // Counts (R3) of the types whose maximum can bind.
                     let base = cand_counts.len();
@@ -378,9 +416,14 @@ impl Driver<'_> {
                     cand.push((key(&l, exact), l));
                 }
             }
-            let (kept, kept_counts) = dominance_filter(cand, &cand_counts, k, drv.minutes);
+            let (mut kept, mut kept_counts) = dominance_filter(cand, &cand_counts, k, drv.minutes);
+            if kept.len() > drv.beam {
+                truncated = true;
+                let score = |l: &Label| l.cost + completion[t * (ns + 1) + usize::from(l.code)];
+                (kept, kept_counts) = most_promising(kept, &kept_counts, k, drv.beam, score);
+            }
             if kept.is_empty() {
-                return Err(NoRow::None);
+                return Err(if truncated { NoRow::TooLarge } else { NoRow::None });
             }
             labels += kept.len();
             if labels > self.max_labels {
@@ -399,10 +442,11 @@ impl Driver<'_> {
                 best_cost = cost;
             }
         }
+        let none = if truncated { NoRow::TooLarge } else { NoRow::None };
         if best_cost > upper + 1e-9 {
-            return Err(NoRow::None);
+            return Err(none);
         }
-        let mut i = best.ok_or(NoRow::None)?;
+        let mut i = best.ok_or(none)?;
         let mut row = vec![None; nt];
         for t in (0..nt).rev() {
             let l = &days[t][i];
@@ -499,6 +543,7 @@ impl<'a> Driver<'a> {
             counted: Vec::new(),
             counted_pos: vec![None; ns],
             max_labels: usize::MAX,
+            beam: usize::MAX,
         }
     }
 
@@ -558,9 +603,132 @@ impl<'a> Driver<'a> {
         Some(l)
     }
 
+    /// The most minutes days `t + 1 …` can add after each block state at the end of day `t` and
+    /// each number of weekends still allowed, with the rules that bound them: at most `max_run`
+    /// days in a row (R6), at least `min_off` days off before the next block (R8), at most
+    /// `max_weekends` weekends worked (R9), and the maxima per shift type (R3). The other rules
+    /// only lower it, so a label with fewer minutes than the minimum (R5) less this is a dead end:
+    /// pruning it keeps the DP exact, and keeps the beam from filling with rows that cannot reach
+    /// the minimum (those that worked too few days, or too many weekends, early on).
+    fn most_minutes_after(&self, choices: &[Vec<Choice>]) -> MostMinutesAfter {
+        let nt = choices.len();
+        // Two bounds, the least of which holds: each workable day counted at its longest shift;
+        // or at the longest shift whose maximum (R3) cannot bind, each capped type adding at most
+        // its largest excess over that, as many times as its maximum and its days left allow.
+        let capped = |code: u16| self.bindable.iter().find(|(s, _)| usize::from(code) == s + 1).map(|b| b.1);
+        let longest: Vec<Option<i64>> =
+            choices.iter().map(|day| day.iter().filter(|c| c.code > 0).map(|c| i64::from(c.len)).max()).collect();
+        let base: Vec<Option<i64>> = choices
+            .iter()
+            .map(|day| {
+                let work = day.iter().filter(|c| c.code > 0);
+                let free = work.clone().filter(|c| capped(c.code).is_none()).map(|c| i64::from(c.len)).max();
+                free.or_else(|| work.map(|_| 0).max())
+            })
+            .collect();
+        let mut extra_after = vec![0i64; nt + 1];
+        for &(s, cap) in &self.bindable {
+            let code = s as u16 + 1;
+            let (mut left, mut longer) = (0i64, 0i64);
+            for t in (0..nt).rev() {
+                if let Some(c) = choices[t].iter().find(|c| c.code == code) {
+                    left += 1;
+                    longer = longer.max(i64::from(c.len) - base[t].unwrap_or(0));
+                }
+                extra_after[t] += left.min(i64::from(cap)) * longer;
+            }
+        }
+        let (work_states, off_states) = (usize::from(self.run_cap()), usize::from(self.min_off));
+        let allowances = self.max_weekends.map_or(1, |m| usize::from(m) + 1);
+        MostMinutesAfter {
+            at_longest: self.block_bound(choices, &longest, allowances),
+            at_base: self.block_bound(choices, &base, allowances),
+            extra_after,
+            states: work_states + off_states,
+            work_states,
+            allowances,
+            max_weekends: self.max_weekends,
+        }
+    }
+
+    /// `[(t * states + state) * allowances + a]`: the most minutes days `t …` can add after a block
+    /// state with `a` weekends left, a workable day `t` counted as `lens[t]` (see
+    /// [`MostMinutesAfter`] for the states).
+    fn block_bound(&self, choices: &[Vec<Choice>], lens: &[Option<i64>], allowances: usize) -> Vec<i64> {
+        let ix = self.ix;
+        let (work_states, off_states) = (usize::from(self.run_cap()), usize::from(self.min_off));
+        let states = work_states + off_states;
+        let stride = states * allowances;
+        let nt = choices.len();
+        let mut most = vec![0i64; (nt + 1) * stride];
+        for t in (0..nt).rev() {
+            let can_rest = choices[t].iter().any(|c| c.code == 0);
+            let (now, later) = most.split_at_mut((t + 1) * stride);
+            let next = |state: usize, a: usize| later[state * allowances + a];
+            for state in 0..states {
+                let (working, run) =
+                    if state < work_states { (true, state + 1) } else { (false, state - work_states + 1) };
+                let rested = if working { work_states } else { work_states + run.min(off_states - 1) };
+                let may_work =
+                    if working { self.max_run.is_none_or(|m| run < usize::from(m)) } else { run >= off_states };
+                let worked = if working { run.min(work_states - 1) } else { 0 };
+                // Working day `t` takes a weekend unless day `t − 1` of the same weekend was worked.
+                let new_weekend = self.max_weekends.is_some()
+                    && ix.weekend_of_day[t].is_some()
+                    && !(working && t > 0 && ix.weekend_of_day[t - 1] == ix.weekend_of_day[t]);
+                for a in 0..allowances {
+                    let rest = can_rest.then(|| next(rested, a));
+                    let left = a.checked_sub(usize::from(new_weekend));
+                    let work = lens[t].zip(left).filter(|_| may_work).map(|(len, left)| len + next(worked, left));
+                    now[t * stride + state * allowances + a] = rest.max(work).unwrap_or(DEAD_END);
+                }
+            }
+        }
+        most
+    }
+
     /// The longest work block length the state needs to tell apart.
     fn run_cap(&self) -> u8 {
         self.max_run.unwrap_or(0).max(self.min_run).max(1)
+    }
+}
+
+/// Minutes of a block state from which no legal row goes on.
+const DEAD_END: i64 = i64::MIN / 4;
+
+/// [`Driver::most_minutes_after`]. States: work states first (run 1 at 0), then off states (run 1
+/// at `work_states`).
+struct MostMinutesAfter {
+    /// [`Driver::block_bound`] with every workable day at its longest shift.
+    at_longest: Vec<i64>,
+    /// [`Driver::block_bound`] with every workable day at its longest uncapped shift.
+    at_base: Vec<i64>,
+    /// What the capped shift types can add to `at_base`, from day `t` on.
+    extra_after: Vec<i64>,
+    states: usize,
+    work_states: usize,
+    allowances: usize,
+    max_weekends: Option<u16>,
+}
+
+impl MostMinutesAfter {
+    /// The most minutes the days after day `t` can add to label `l` (the state at the end of `t`).
+    /// An off block that touches day 0 may end at any length (R8), as a full one; a label's
+    /// weekends are zero once the maximum can no longer bind, which leaves it the whole allowance.
+    fn after(&self, t: usize, l: &Label) -> i64 {
+        let off_states = self.states - self.work_states;
+        let run = usize::from(l.run.max(1));
+        let state = match (l.code > 0, l.from_start) {
+            (true, _) => run.min(self.work_states) - 1,
+            (false, true) => self.states - 1,
+            (false, false) => self.work_states + run.min(off_states) - 1,
+        };
+        let a = self.max_weekends.map_or(0, |m| usize::from(m.saturating_sub(l.weekends)));
+        let i = ((t + 1) * self.states + state) * self.allowances + a;
+        match (self.at_longest[i], self.at_base[i]) {
+            (DEAD_END, _) | (_, DEAD_END) => DEAD_END,
+            (longest, base) => longest.min(base + self.extra_after[t + 1]),
+        }
     }
 }
 
@@ -608,6 +776,60 @@ fn dominance_filter(
     }
     cand.clear();
     (kept, kept_counts)
+}
+
+/// `beam` labels by least `score` (ties to the earlier label, so the result is deterministic),
+/// in their original order, with their counts (stride `k`). Three labels of every block state
+/// (shift, run length, whether the block touches day 0) go first: the cheapest, the one with the
+/// most minutes and the one with the fewest weekends. The cheapest labels alone tend to share a
+/// state and to spend the same resources, and a row that worked too few minutes or too many
+/// weekends early, or is in a block that cannot go on, is a dead end days later: a beam of them
+/// only can end with no legal row.
+fn most_promising(
+    kept: Vec<Label>,
+    counts: &[u16],
+    k: usize,
+    beam: usize,
+    score: impl Fn(&Label) -> f64,
+) -> (Vec<Label>, Vec<u16>) {
+    let mut order: Vec<(f64, u32)> = kept.iter().enumerate().map(|(i, l)| (score(l), i as u32)).collect();
+    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    // Per block state: the cheapest, the most minutes, the fewest weekends (first in score order).
+    let mut best: FxHashMap<(u16, u8, bool), [u32; 3]> = FxHashMap::default();
+    for &(_, i) in &order {
+        let l = &kept[i as usize];
+        let e = best.entry((l.code, l.run, l.from_start)).or_insert([i; 3]);
+        if l.minutes > kept[e[1] as usize].minutes {
+            e[1] = i;
+        }
+        if l.weekends < kept[e[2] as usize].weekends {
+            e[2] = i;
+        }
+    }
+    let mut chosen = vec![false; kept.len()];
+    let mut taken = 0;
+    let firsts = (0..3).flat_map(|j| order.iter().filter_map(move |&(_, i)| Some((j, i))));
+    for (j, i) in firsts {
+        let l = &kept[i as usize];
+        let pick = best[&(l.code, l.run, l.from_start)][j];
+        if taken < beam && pick == i && !chosen[i as usize] {
+            chosen[i as usize] = true;
+            taken += 1;
+        }
+    }
+    for &(_, i) in &order {
+        if taken >= beam {
+            break;
+        }
+        if !chosen[i as usize] {
+            chosen[i as usize] = true;
+            taken += 1;
+        }
+    }
+    let picked = || (0..kept.len()).filter(|&i| chosen[i]);
+    let labels = picked().map(|i| kept[i]).collect();
+    let counts = picked().flat_map(|i| counts[i * k..i * k + k].iter().copied()).collect();
+    (labels, counts)
 }
 
 /// The cost of `row` for driver `d` under `costs`, overtime included, as [`best_row`] counts it;

@@ -132,3 +132,17 @@ fn a_row_milp_whose_caller_deadline_has_passed_gives_no_answer_instead_of_runnin
     assert_eq!(search.best_response(DriverIdx(0), None), None);
     assert!(!search.all_legal(), "the row is left as it was: not legal");
 }
+
+#[test]
+fn rows_too_large_for_the_dp_get_a_legal_row_from_the_beam_and_the_search_prices_it_as_the_evaluator() {
+    let ix = instance(7);
+    let mut search = one_label_search(&ix);
+    search.beam = Some(20);
+    let order: Vec<DriverIdx> = (0..ix.drivers()).map(DriverIdx).collect();
+    assert!(search.descend(&order, 3), "every driver gets a legal row from the beam, no MILP");
+    let eval = evaluate(&ix, search.grid());
+    assert!(eval.is_feasible(), "{:?}", eval.violations);
+    assert_eq!(search.total(), Some(eval.objective.total().cents() as f64));
+    // The exact DP was too large: its time says nothing about column generation's pricing.
+    assert_eq!(search.exact_response_time(), None);
+}
