@@ -808,7 +808,7 @@ fn most_promising(
     }
     let mut chosen = vec![false; kept.len()];
     let mut taken = 0;
-    let firsts = (0..3).flat_map(|j| order.iter().filter_map(move |&(_, i)| Some((j, i))));
+    let firsts = (0..3).flat_map(|j| order.iter().map(move |&(_, i)| (j, i)));
     for (j, i) in firsts {
         let l = &kept[i as usize];
         let pick = best[&(l.code, l.run, l.from_start)][j];
