@@ -49,12 +49,21 @@ pub struct RowSearch<'a> {
     /// share its horizon and mostly its contracts, so the others' rows would too: their whole-row
     /// responses go to the beam DP from then on instead of spending the label budget again.
     long_rows: bool,
-    /// Whether a whole-row DP needed more than the labels it was given (`first_row_labels` or
-    /// `max_labels`).
-    large_first_rows: bool,
+    /// Whether a whole-row exact DP needed more than the labels it was given (`first_row_labels`
+    /// or `max_labels`): the rows answered otherwise would price slower than `exact_time` says.
+    cut_short: bool,
     /// Time spent in exact whole-row DPs that gave an answer, and how many: what one round of
     /// column generation's pricing would cost per driver.
     exact_time: (Duration, u32),
+}
+
+/// One DP a best response tries ([`RowSearch::response_steps`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ResponseStep {
+    /// The exact DP within this many labels.
+    Exact(usize),
+    /// The beam DP with this many labels a day.
+    Beam(usize),
 }
 
 /// How a best response too large for the row DP is asked of HiGHS instead.
@@ -100,7 +109,7 @@ impl<'a> RowSearch<'a> {
             beam: None,
             first_row_labels: usize::MAX,
             long_rows: false,
-            large_first_rows: false,
+            cut_short: false,
             exact_time: (Duration::ZERO, 0),
         }
     }
@@ -145,15 +154,14 @@ impl<'a> RowSearch<'a> {
         c
     }
 
-    /// The mean time of one exact whole-row DP, unless none ran or one needed more than the
-    /// labels it was given (then the rows that took the beam would price slower than this says).
+    /// The mean time of one exact whole-row DP, unless none ran or one was cut short.
     pub fn exact_response_time(&self) -> Option<Duration> {
         let (time, count) = self.exact_time;
-        (count > 0 && !self.long_rows && !self.large_first_rows).then(|| time / count)
+        (count > 0 && !self.cut_short).then(|| time / count)
     }
 
-    /// The exact DP for driver `d` under `costs` below `upper` within `max_labels`, timed when
-    /// whole-row.
+    /// The exact DP for driver `d` under `costs` below `upper` within `max_labels`; a whole-row
+    /// one is timed, or marks the search `cut_short` (and `long_rows` at the full budget).
     fn exact_row(
         &mut self,
         d: DriverIdx,
@@ -164,9 +172,16 @@ impl<'a> RowSearch<'a> {
     ) -> Result<BestRow, NoRow> {
         let started = Instant::now();
         let out = best_row_within(self.ix, d, costs, upper, max_labels);
-        if whole && out != Err(NoRow::TooLarge) {
-            self.exact_time.0 += started.elapsed();
-            self.exact_time.1 += 1;
+        match (whole, &out) {
+            (false, _) => {}
+            (true, Err(NoRow::TooLarge)) => {
+                self.cut_short = true;
+                self.long_rows |= max_labels >= self.max_labels;
+            }
+            (true, _) => {
+                self.exact_time.0 += started.elapsed();
+                self.exact_time.1 += 1;
+            }
         }
         out
     }
@@ -186,53 +201,51 @@ impl<'a> RowSearch<'a> {
         let now = self.row_cost[d.0].and_then(|_| row_cost(self.ix, d, &costs, &current));
         let upper = now.unwrap_or(f64::INFINITY);
         let whole = window.is_none();
-        let budget = match (now, self.beam) {
-            (None, Some(_)) => self.max_labels.min(self.first_row_labels),
-            _ => self.max_labels,
-        };
-        if !(whole && self.long_rows && self.beam.is_some()) {
-            match self.exact_row(d, &costs, upper, whole, budget) {
-                Ok(best) => return Some(self.accept(d, &best.row, best.cost, now)),
-                // Nothing below the current row (which is legal), or no legal row at all.
-                Err(NoRow::None) => return now.map(|_| 0.0),
-                Err(NoRow::TooLarge) if !whole => return None,
-                Err(NoRow::TooLarge) => {
-                    self.long_rows |= budget == self.max_labels;
-                    self.large_first_rows = true;
-                }
-            }
+        for step in self.response_steps(now.is_some(), whole) {
+            let found = match step {
+                // An exact DP never runs again with a budget a whole row already exceeded.
+                ResponseStep::Exact(_) if whole && self.long_rows && self.beam.is_some() => continue,
+                ResponseStep::Exact(labels) => match self.exact_row(d, &costs, upper, whole, labels) {
+                    Ok(best) => best,
+                    // Nothing below the current row (which is legal), or no legal row at all.
+                    Err(NoRow::None) => return now.map(|_| 0.0),
+                    Err(NoRow::TooLarge) => continue,
+                },
+                ResponseStep::Beam(width) => match good_row_within(self.ix, d, &costs, upper, width) {
+                    Ok(good) => good,
+                    Err(_) => continue,
+                },
+            };
+            return Some(self.accept(d, &found.row, found.cost, now));
         }
-        if let Some(beam) = self.beam {
-            // A legal row stays when the beam finds nothing cheaper; an illegal one gets a beam
-            // ten times as wide (it mostly finds the row the narrow one missed), then the exact DP.
-            let widths = if now.is_some() { [beam, 0] } else { [beam, beam.saturating_mul(10)] };
-            for width in widths.into_iter().filter(|w| *w > 0) {
-                if let Ok(good) = good_row_within(self.ix, d, &costs, upper, width) {
-                    return Some(self.accept(d, &good.row, good.cost, now));
-                }
-            }
-            match now {
-                Some(_) => return Some(0.0),
-                // A row the exact DP could still answer (the beam only dropped a legal row).
-                None if !self.long_rows => return self.best_response_exact(d, &costs, now),
-                None => {}
-            }
-        }
-        match self.milp_fallback {
-            Some(fallback) => self.milp_response(d, &costs, now, fallback),
-            None => None,
+        // No DP answered: a legal row stays when a beam found nothing cheaper; otherwise a whole
+        // row asks the driver's MILP.
+        match (whole, now, self.beam, self.milp_fallback) {
+            (false, ..) => None,
+            (true, Some(_), Some(_), _) => Some(0.0),
+            (true, _, _, Some(fallback)) => self.milp_response(d, &costs, now, fallback),
+            (true, _, _, None) => None,
         }
     }
 
-    /// The exact DP's answer for an illegal row the beam found none for.
-    fn best_response_exact(&mut self, d: DriverIdx, costs: &CellCosts, now: Option<f64>) -> Option<f64> {
-        match self.exact_row(d, costs, f64::INFINITY, true, self.max_labels) {
-            Ok(best) => Some(self.accept(d, &best.row, best.cost, now)),
-            Err(NoRow::None) => None,
-            Err(NoRow::TooLarge) => {
-                self.long_rows = true;
-                self.milp_fallback.and_then(|fallback| self.milp_response(d, costs, now, fallback))
-            }
+    /// The DPs a best response tries in turn. Without a beam, the exact DP. With one, a row not
+    /// yet legal gets the exact DP within `first_row_labels`, then the beam, then a beam ten times
+    /// as wide (it mostly finds the row the narrow one missed), then the exact DP's full budget;
+    /// a legal row gets the exact DP, then the beam. Whole rows skip the exact DP once one needed
+    /// more than `max_labels` (`long_rows`).
+    fn response_steps(&self, legal: bool, whole: bool) -> Vec<ResponseStep> {
+        use ResponseStep::{Beam, Exact};
+        match (self.beam, legal, whole) {
+            (None, ..) => vec![Exact(self.max_labels)],
+            (Some(_), false, false) => vec![Exact(self.max_labels.min(self.first_row_labels))],
+            (Some(_), true, false) => vec![Exact(self.max_labels)],
+            (Some(beam), false, true) => vec![
+                Exact(self.max_labels.min(self.first_row_labels)),
+                Beam(beam),
+                Beam(beam.saturating_mul(10)),
+                Exact(self.max_labels),
+            ],
+            (Some(beam), true, true) => vec![Exact(self.max_labels), Beam(beam)],
         }
     }
 

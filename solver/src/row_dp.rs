@@ -253,8 +253,10 @@ fn row_search(
     let mut drv = Driver::new(ix, d, &choices);
     drv.max_labels = max_labels;
     drv.beam = beam;
+    // The same for every relaxation below: the maxima it counts with are all of `bindable`.
+    let most_after = drv.most_minutes_after(&choices);
     loop {
-        let best = drv.solve(&choices, &completion, upper)?;
+        let best = drv.solve(&choices, &completion, &most_after, upper)?;
         let mut count = vec![0u32; ix.shifts()];
         for s in best.row.iter().flatten() {
             count[s.0] += 1;
@@ -277,7 +279,13 @@ fn row_search(
 
 impl Driver<'_> {
     /// The DP with the counts of `self.counted` only.
-    fn solve(&self, choices: &[Vec<Choice>], completion: &[f64], upper: f64) -> Result<BestRow, NoRow> {
+    fn solve(
+        &self,
+        choices: &[Vec<Choice>],
+        completion: &[f64],
+        most_after: &MostMinutesAfter,
+        upper: f64,
+    ) -> Result<BestRow, NoRow> {
         let ix = self.ix;
         let drv = self;
         let (nt, ns) = (ix.days(), ix.shifts());
@@ -289,7 +297,6 @@ impl Driver<'_> {
         for t in (0..nt).rev() {
             least_after[t] = least_after[t + 1] + choices[t].iter().map(|c| i64::from(c.len)).min().unwrap_or(0);
         }
-        let most_after = self.most_minutes_after(choices);
         // How many more days each counted type could still be worked, and how many weekends (counted on
         // their last day) with a workable day are still ahead.
         let mut workable_weekend = vec![false; ix.weekends];
@@ -806,18 +813,19 @@ fn most_promising(
             e[2] = i;
         }
     }
+    // The three kinds of firsts, each in score order, then every label in score order.
+    let mut rank = vec![0usize; kept.len()];
+    for (r, &(_, i)) in order.iter().enumerate() {
+        rank[i as usize] = r;
+    }
+    let mut firsts: [Vec<u32>; 3] = Default::default();
+    for (j, list) in firsts.iter_mut().enumerate() {
+        list.extend(best.values().map(|e| e[j]));
+        list.sort_unstable_by_key(|&i| rank[i as usize]);
+    }
     let mut chosen = vec![false; kept.len()];
     let mut taken = 0;
-    let firsts = (0..3).flat_map(|j| order.iter().map(move |&(_, i)| (j, i)));
-    for (j, i) in firsts {
-        let l = &kept[i as usize];
-        let pick = best[&(l.code, l.run, l.from_start)][j];
-        if taken < beam && pick == i && !chosen[i as usize] {
-            chosen[i as usize] = true;
-            taken += 1;
-        }
-    }
-    for &(_, i) in &order {
+    for &i in firsts.iter().flatten().chain(order.iter().map(|(_, i)| i)) {
         if taken >= beam {
             break;
         }

@@ -97,6 +97,15 @@ fn brute_force(ix: &ScenarioIndex, costs: &CellCosts) -> Option<f64> {
     best
 }
 
+/// What the evaluator finds wrong with `row` as the one driver's row.
+fn row_violations(ix: &ScenarioIndex, row: &[Option<ShiftIdx>]) -> Vec<Violation> {
+    let mut grid = RosterGrid::empty(1, row.len());
+    for (t, cell) in row.iter().enumerate() {
+        grid.set(DriverIdx(0), t, *cell);
+    }
+    driver_violations(ix, &grid, DriverIdx(0))
+}
+
 #[test]
 fn the_dp_finds_the_cheapest_legal_row_on_random_one_driver_scenarios() {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
@@ -112,11 +121,7 @@ fn the_dp_finds_the_cheapest_legal_row_on_random_one_driver_scenarios() {
             (None, None) => {}
             (Some(best), Some(cost)) => {
                 legal_cases += 1;
-                let mut grid = RosterGrid::empty(1, days);
-                for (t, cell) in best.row.iter().enumerate() {
-                    grid.set(DriverIdx(0), t, *cell);
-                }
-                let violations = driver_violations(&ix, &grid, DriverIdx(0));
+                let violations = row_violations(&ix, &best.row);
                 assert!(violations.is_empty(), "case {case}: the DP's row breaks {violations:?}");
                 assert_eq!(row_cost(&ix, DriverIdx(0), &costs, &best.row), Some(best.cost), "case {case}");
                 assert_eq!(best.cost, cost, "case {case}: DP {:?} vs brute force {cost}", best.row);
@@ -134,11 +139,7 @@ fn the_dp_finds_the_cheapest_legal_row_on_random_one_driver_scenarios() {
         for beam in [1, 2, 4] {
             match (good_row_within(&ix, DriverIdx(0), &costs, f64::INFINITY, beam), expected) {
                 (Ok(good), Some(cost)) => {
-                    let mut grid = RosterGrid::empty(1, days);
-                    for (t, cell) in good.row.iter().enumerate() {
-                        grid.set(DriverIdx(0), t, *cell);
-                    }
-                    let violations = driver_violations(&ix, &grid, DriverIdx(0));
+                    let violations = row_violations(&ix, &good.row);
                     assert!(violations.is_empty(), "case {case}: beam {beam}'s row breaks {violations:?}");
                     assert_eq!(row_cost(&ix, DriverIdx(0), &costs, &good.row), Some(good.cost), "case {case}");
                     assert!(good.cost >= cost, "case {case}: beam {beam} below the optimum");
