@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use model::{DriverIdx, RosterGrid, ScenarioIndex, ShiftIdx};
 use ndarray::Array2;
+use rayon::prelude::*;
 
 use crate::formulation::RosterModel;
 use crate::highs_run::{RunConfig, run};
@@ -64,6 +65,27 @@ enum ResponseStep {
     Exact(usize),
     /// The beam DP with this many labels a day.
     Beam(usize),
+}
+
+/// What the DPs of one best response gave.
+#[derive(Debug)]
+enum Answer {
+    /// A legal row (the cheapest for an exact DP, a good one for the beam).
+    Row(BestRow),
+    /// The exact DP proved there is nothing below the current row (or no legal row at all).
+    NothingBelow,
+    /// Every DP gave up (too large for its labels, or a beam that found no row).
+    Unanswered,
+}
+
+/// What the exact DPs of one best response learnt about the scenario (see the fields of the
+/// same names in [`RowSearch`]).
+#[derive(Debug, Default)]
+struct DpLog {
+    cut_short: bool,
+    long_rows: bool,
+    exact_time: Duration,
+    exact_count: u32,
 }
 
 /// How a best response too large for the row DP is asked of HiGHS instead.
@@ -154,6 +176,12 @@ impl<'a> RowSearch<'a> {
         c
     }
 
+    /// Whether a whole-row exact DP was cut short: rows are long enough (long horizons, narrow
+    /// minute windows) that answering several drivers at once in parallel pays.
+    pub fn rows_are_long(&self) -> bool {
+        self.cut_short
+    }
+
     /// The mean time of one exact whole-row DP, unless none ran or one was cut short.
     pub fn exact_response_time(&self) -> Option<Duration> {
         let (time, count) = self.exact_time;
@@ -161,29 +189,79 @@ impl<'a> RowSearch<'a> {
     }
 
     /// The exact DP for driver `d` under `costs` below `upper` within `max_labels`; a whole-row
-    /// one is timed, or marks the search `cut_short` (and `long_rows` at the full budget).
+    /// one is timed into `log`, or marks it cut short (and long rows at the full budget).
     fn exact_row(
-        &mut self,
+        &self,
         d: DriverIdx,
         costs: &CellCosts,
         upper: f64,
         whole: bool,
         max_labels: usize,
+        log: &mut DpLog,
     ) -> Result<BestRow, NoRow> {
         let started = Instant::now();
         let out = best_row_within(self.ix, d, costs, upper, max_labels);
         match (whole, &out) {
             (false, _) => {}
             (true, Err(NoRow::TooLarge)) => {
-                self.cut_short = true;
-                self.long_rows |= max_labels >= self.max_labels;
+                log.cut_short = true;
+                log.long_rows |= max_labels >= self.max_labels;
             }
             (true, _) => {
-                self.exact_time.0 += started.elapsed();
-                self.exact_time.1 += 1;
+                log.exact_time += started.elapsed();
+                log.exact_count += 1;
             }
         }
         out
+    }
+
+    /// Folds what one best response's DPs learnt into the search.
+    fn record(&mut self, log: DpLog) {
+        self.cut_short |= log.cut_short;
+        self.long_rows |= log.long_rows;
+        self.exact_time.0 += log.exact_time;
+        self.exact_time.1 += log.exact_count;
+    }
+
+    /// Driver `d`'s cell costs given the others, with the days outside `window` forced to their
+    /// current values, and the cost of its current row under them (`None` while not legal).
+    fn response_costs(&self, d: DriverIdx, window: Option<&std::ops::Range<usize>>) -> (CellCosts, Option<f64>) {
+        let mut costs = self.costs_for(d);
+        if let Some(w) = window {
+            for t in (0..self.ix.days()).filter(|t| !w.contains(t)) {
+                costs.force(t, self.grid.get(d, t));
+            }
+        }
+        let current: Vec<_> = self.grid.row(d).collect();
+        let now = self.row_cost[d.0].and_then(|_| row_cost(self.ix, d, &costs, &current));
+        (costs, now)
+    }
+
+    /// The DPs of [`Self::response_steps`] in turn, for driver `d` under `costs` (its current row
+    /// costing `now`); reads the search, changes nothing, so drivers can be answered in parallel.
+    fn answer(&self, d: DriverIdx, costs: &CellCosts, now: Option<f64>, whole: bool) -> (Answer, DpLog) {
+        let mut log = DpLog::default();
+        let upper = now.unwrap_or(f64::INFINITY);
+        for step in self.response_steps(now.is_some(), whole) {
+            let found = match step {
+                // An exact DP never runs again with a budget a whole row already exceeded.
+                ResponseStep::Exact(_) if whole && (self.long_rows || log.long_rows) && self.beam.is_some() => {
+                    continue;
+                }
+                ResponseStep::Exact(labels) => match self.exact_row(d, costs, upper, whole, labels, &mut log) {
+                    Ok(best) => best,
+                    // Nothing below the current row (which is legal), or no legal row at all.
+                    Err(NoRow::None) => return (Answer::NothingBelow, log),
+                    Err(NoRow::TooLarge) => continue,
+                },
+                ResponseStep::Beam(width) => match good_row_within(self.ix, d, costs, upper, width) {
+                    Ok(good) => good,
+                    Err(_) => continue,
+                },
+            };
+            return (Answer::Row(found), log);
+        }
+        (Answer::Unanswered, log)
     }
 
     /// Replaces driver `d`'s row by its best response, the days outside `window` kept; returns the
@@ -191,41 +269,65 @@ impl<'a> RowSearch<'a> {
     /// `None` when the driver has no legal row within the window, or when the DP needs more than
     /// `max_labels` labels and neither the beam nor the MILP fallback finds a row.
     pub fn best_response(&mut self, d: DriverIdx, window: Option<std::ops::Range<usize>>) -> Option<f64> {
-        let mut costs = self.costs_for(d);
-        if let Some(w) = &window {
-            for t in (0..self.ix.days()).filter(|t| !w.contains(t)) {
-                costs.force(t, self.grid.get(d, t));
-            }
-        }
-        let current: Vec<_> = self.grid.row(d).collect();
-        let now = self.row_cost[d.0].and_then(|_| row_cost(self.ix, d, &costs, &current));
-        let upper = now.unwrap_or(f64::INFINITY);
+        let (costs, now) = self.response_costs(d, window.as_ref());
         let whole = window.is_none();
-        for step in self.response_steps(now.is_some(), whole) {
-            let found = match step {
-                // An exact DP never runs again with a budget a whole row already exceeded.
-                ResponseStep::Exact(_) if whole && self.long_rows && self.beam.is_some() => continue,
-                ResponseStep::Exact(labels) => match self.exact_row(d, &costs, upper, whole, labels) {
-                    Ok(best) => best,
-                    // Nothing below the current row (which is legal), or no legal row at all.
-                    Err(NoRow::None) => return now.map(|_| 0.0),
-                    Err(NoRow::TooLarge) => continue,
-                },
-                ResponseStep::Beam(width) => match good_row_within(self.ix, d, &costs, upper, width) {
-                    Ok(good) => good,
-                    Err(_) => continue,
-                },
-            };
-            return Some(self.accept(d, &found.row, found.cost, now));
+        let (answer, log) = self.answer(d, &costs, now, whole);
+        self.record(log);
+        match answer {
+            Answer::Row(found) => Some(self.accept(d, &found.row, found.cost, now)),
+            Answer::NothingBelow => now.map(|_| 0.0),
+            Answer::Unanswered => self.unanswered(d, &costs, now, whole),
         }
-        // No DP answered: a legal row stays when a beam found nothing cheaper; otherwise a whole
-        // row asks the driver's MILP.
+    }
+
+    /// What a best response no DP answered comes to: a legal row stays when a beam found nothing
+    /// cheaper; otherwise a whole row asks the driver's MILP.
+    fn unanswered(&mut self, d: DriverIdx, costs: &CellCosts, now: Option<f64>, whole: bool) -> Option<f64> {
         match (whole, now, self.beam, self.milp_fallback) {
             (false, ..) => None,
             (true, Some(_), Some(_), _) => Some(0.0),
-            (true, _, _, Some(fallback)) => self.milp_response(d, &costs, now, fallback),
+            (true, _, _, Some(fallback)) => self.milp_response(d, costs, now, fallback),
             (true, _, _, None) => None,
         }
+    }
+
+    /// Whole-row best responses of `drivers` with their DPs run in parallel, each against the
+    /// roster as it was before any of them changed; returns the decrease of the objective, or
+    /// `None` as [`Self::best_response`] does. Each answer is then priced again against the
+    /// rows the earlier ones put in, and a legal row is replaced only by a cheaper one, so the
+    /// objective never rises; rows not yet legal take their answer whatever it costs. Worth it on
+    /// rows whose DP takes a good part of a second (long horizons), where the cover two drivers
+    /// of a small batch both change is a small part of their cost.
+    pub fn best_responses_in_parallel(&mut self, drivers: &[DriverIdx]) -> Option<f64> {
+        if let [d] = drivers {
+            return self.best_response(*d, None);
+        }
+        let asked: Vec<(DriverIdx, CellCosts, Option<f64>)> = drivers
+            .iter()
+            .map(|&d| {
+                let (costs, now) = self.response_costs(d, None);
+                (d, costs, now)
+            })
+            .collect();
+        let answers: Vec<(Answer, DpLog)> =
+            asked.par_iter().map(|(d, costs, now)| self.answer(*d, costs, *now, true)).collect();
+        let mut gain = 0.0;
+        for ((d, _, asked_now), (answer, log)) in asked.into_iter().zip(answers) {
+            self.record(log);
+            // The roster may have changed since the DP ran: the answer and the current row are
+            // priced again.
+            let (costs, now) = self.response_costs(d, None);
+            gain += match answer {
+                // A DP's row is legal, and the others' cover only moves its cost.
+                Answer::Row(found) => {
+                    row_cost(self.ix, d, &costs, &found.row).map_or(0.0, |cost| self.accept(d, &found.row, cost, now))
+                }
+                Answer::NothingBelow if asked_now.is_none() => return None,
+                Answer::NothingBelow => 0.0,
+                Answer::Unanswered => self.unanswered(d, &costs, now, true)?,
+            };
+        }
+        Some(gain)
     }
 
     /// The DPs a best response tries in turn. Without a beam, the exact DP. With one, a row not

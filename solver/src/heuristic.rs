@@ -119,9 +119,17 @@ pub fn construct(ix: &ScenarioIndex) -> RosterGrid {
     grid
 }
 
+/// Day-cells the repair of one driver may re-check ([`repair_driver`]): each candidate change is
+/// checked by the evaluator's rules over the driver's whole row. Rows of a few weeks get every
+/// repair they need; a year-long row missing its minimum minutes by many shifts would take half a
+/// second per driver (Curtois Instance24: 52 s in all), and the row descent makes such rows legal
+/// faster.
+const REPAIR_DAY_CELLS: usize = 100_000;
+
 /// Local repair of what the greedy pass could not foresee (a block cut short by a rest rule, a
 /// minimum missed by a few shifts): while driver `d` breaks a rule, try every single-cell change on
-/// and next to the offending days and keep the first one that lowers the number of violations.
+/// and next to the offending days and keep the first one that lowers the number of violations,
+/// within [`REPAIR_DAY_CELLS`] of checks.
 fn repair_driver(ix: &ScenarioIndex, grid: &mut RosterGrid, d: DriverIdx) {
     // Fewer violations first, then a smaller distance to the minutes window (R5) so that a driver
     // short of their minimum is walked towards it one shift at a time.
@@ -134,6 +142,7 @@ fn repair_driver(ix: &ScenarioIndex, grid: &mut RosterGrid, d: DriverIdx) {
     };
     let mut violations = driver_violations(ix, grid, d);
     let mut budget = 4 * ix.days();
+    let mut checks_left = REPAIR_DAY_CELLS / ix.days().max(1);
     while !violations.is_empty() && budget > 0 {
         budget -= 1;
         let mut days: Vec<DayIndex> = violations
@@ -155,6 +164,10 @@ fn repair_driver(ix: &ScenarioIndex, grid: &mut RosterGrid, d: DriverIdx) {
                 if cand == before || cand.is_some_and(|s| !ix.can_work(d, t, s)) {
                     continue;
                 }
+                if checks_left == 0 {
+                    break 'search;
+                }
+                checks_left -= 1;
                 grid.set(d, t, cand);
                 let after = driver_violations(ix, grid, d);
                 if badness(grid, &after) < current {

@@ -230,7 +230,9 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
         // only way to a roster and keeps all but a margin of the budget.
         let legal_share = if cells > LARGEST_MILP_COLUMNS { 0.95 } else { 0.4 };
         let until = (started + opts.time_limit.mul_f64(0.1), started + opts.time_limit.mul_f64(legal_share));
-        if let Some((grid, per_response)) = row_descent(ix, from.as_ref(), opts.seed, until, cancel) {
+        if let Some((grid, per_response)) =
+            row_descent(ix, from.as_ref(), opts.seed, opts.threads as usize, until, cancel)
+        {
             dp_seconds_per_driver = per_response.map(|r| r.as_secs_f64());
             track.consider(grid, Phase::Heuristic);
         }
@@ -263,7 +265,10 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     // bound already accounts for most of the best roster's cost (metro scenarios, whose cost is
     // mostly premiums), the MILP's time goes to the neighbourhood search instead, unless the
     // model is one HiGHS also improves rosters on within seconds.
-    let largest = if priced_bound { UNCONVERGED_MILP_COLUMNS } else { LARGEST_MILP_COLUMNS };
+    // A model too large for HiGHS to move in seconds is worth building only when it is the way
+    // to a first roster: with a roster and the cover bound, its time goes to the searches
+    // (Curtois Instance21: 96,000 columns, 33 s without a better roster or bound).
+    let largest = if priced_bound || track.best.is_some() { UNCONVERGED_MILP_COLUMNS } else { LARGEST_MILP_COLUMNS };
     let weak_bound = track.bound.zip(track.objective()).is_none_or(|(b, o)| b < STRONG_BOUND_SHARE * o as f64);
     let worth_it = weak_bound || cells <= QUICK_MILP_COLUMNS;
     let wanted = (master.is_none() && worth_it && cells <= largest) || cells <= SMALL_MILP_COLUMNS;
@@ -512,6 +517,8 @@ const ROW_MILP_LIMIT: Duration = Duration::from_secs(5);
 /// from `from` (a legal roster) or else from an empty roster, until a pass improves nothing. Rows
 /// not yet legal whose exact DP is large, and every row once one is too large for the exact DP's
 /// label budget, are answered by the beam DP; a row neither DP answers, by that driver's MILP.
+/// Once rows prove long (an exact DP was cut short), drivers are answered `threads` at a time with
+/// their DPs in parallel ([`RowSearch::best_responses_in_parallel`]).
 /// Returns the roster and the mean time of one exact best response (`None` when the exact DP was
 /// not run, or was too large: column generation's pricing would be too). Improvement stops at the
 /// first of `(deadline, legal_deadline)`; while some row is still illegal the search goes on until
@@ -521,6 +528,7 @@ pub fn row_descent(
     ix: &ScenarioIndex,
     from: Option<&RosterGrid>,
     seed: u64,
+    threads: usize,
     (deadline, legal_deadline): (Instant, Instant),
     cancel: &CancelToken,
 ) -> Option<(RosterGrid, Option<Duration>)> {
@@ -538,13 +546,18 @@ pub fn row_descent(
     for _ in 0..50 {
         let was_legal = search.all_legal();
         let mut gain = 0.0;
-        for &d in &order {
+        let mut next = 0;
+        while next < order.len() {
             let now = Instant::now();
             let legal = search.all_legal();
             if cancel.is_cancelled() || now >= legal_deadline || now >= deadline && legal {
                 return legal.then(|| (search.grid().clone(), search.exact_response_time()));
             }
-            gain += search.best_response(d, None)?;
+            // Long rows take a good part of a second each: a batch of them at once, one per thread.
+            let batch = if search.rows_are_long() { threads.max(1) } else { 1 };
+            let drivers = &order[next..(next + batch).min(order.len())];
+            gain += search.best_responses_in_parallel(drivers)?;
+            next += drivers.len();
         }
         // A pass that made the rows legal measured no gain; only a pass over legal rows counts.
         if was_legal && gain < 0.5 {

@@ -146,3 +146,29 @@ fn rows_too_large_for_the_dp_get_a_legal_row_from_the_beam_and_the_search_prices
     // The exact DP was too large: its time says nothing about column generation's pricing.
     assert_eq!(search.exact_response_time(), None);
 }
+
+#[test]
+fn best_responses_answered_in_parallel_make_every_row_legal_and_never_raise_the_objective() {
+    let ix = instance(7);
+    let mut search = one_label_search(&ix);
+    search.beam = Some(20);
+    let order: Vec<DriverIdx> = (0..ix.drivers()).map(DriverIdx).collect();
+    // From an empty roster, batches of three: each batch's rows are found against the same cover.
+    for batch in order.chunks(3) {
+        search.best_responses_in_parallel(batch).expect("the beam gives every driver a row");
+    }
+    assert!(search.all_legal());
+    assert!(search.rows_are_long(), "every exact DP of one label is cut short");
+    let mut last = search.total().expect("legal rows");
+    for _ in 0..2 {
+        for batch in order.chunks(3) {
+            let gain = search.best_responses_in_parallel(batch).expect("legal rows stay");
+            let now = search.total().expect("legal rows");
+            assert!(gain >= 0.0 && (last - now - gain).abs() < 1e-6, "{last} → {now}, gain {gain}");
+            last = now;
+        }
+    }
+    let eval = evaluate(&ix, search.grid());
+    assert!(eval.is_feasible(), "{:?}", eval.violations);
+    assert_eq!(last, eval.objective.total().cents() as f64);
+}
