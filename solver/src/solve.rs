@@ -261,13 +261,12 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     let mut milp = None;
     let mut size = None;
     // An unconverged column generation leaves a weak bound, which HiGHS's root beats on models
-    // it solves in seconds; without any bound, the MILP is the only way to one. Where the cover
-    // bound already accounts for most of the best roster's cost (metro scenarios, whose cost is
-    // mostly premiums), the MILP's time goes to the neighbourhood search instead, unless the
-    // model is one HiGHS also improves rosters on within seconds.
-    // A model too large for HiGHS to move in seconds is worth building only when it is the way
-    // to a first roster: with a roster and the cover bound, its time goes to the searches
-    // (Curtois Instance21: 96,000 columns, 33 s without a better roster or bound).
+    // it solves in seconds. Where the cover bound already accounts for most of the best roster's
+    // cost (metro scenarios, whose cost is mostly premiums), the MILP's time goes to the
+    // neighbourhood search instead, unless the model is one HiGHS also improves rosters on within
+    // seconds. A model too large for that is worth building only when it is the way to a first
+    // roster: with a roster and the cover bound, its time goes to the searches (Curtois
+    // Instance21: 96,000 columns, 33 s without a better roster or bound).
     let largest = if priced_bound || track.best.is_some() { UNCONVERGED_MILP_COLUMNS } else { LARGEST_MILP_COLUMNS };
     let weak_bound = track.bound.zip(track.objective()).is_none_or(|(b, o)| b < STRONG_BOUND_SHARE * o as f64);
     let worth_it = weak_bound || cells <= QUICK_MILP_COLUMNS;
