@@ -133,11 +133,18 @@ fn a_row_milp_whose_caller_deadline_has_passed_gives_no_answer_instead_of_runnin
     assert!(!search.all_legal(), "the row is left as it was: not legal");
 }
 
+/// A search whose exact DP is always too large (one label) and whose beam keeps 20 labels a day:
+/// every whole row comes from the beam.
+fn beam_only_search(ix: &ScenarioIndex) -> RowSearch<'_> {
+    let mut search = one_label_search(ix);
+    search.beam = Some(20);
+    search
+}
+
 #[test]
 fn rows_too_large_for_the_dp_get_a_legal_row_from_the_beam_and_the_search_prices_it_as_the_evaluator() {
     let ix = instance(7);
-    let mut search = one_label_search(&ix);
-    search.beam = Some(20);
+    let mut search = beam_only_search(&ix);
     let order: Vec<DriverIdx> = (0..ix.drivers()).map(DriverIdx).collect();
     assert!(search.descend(&order, 3), "every driver gets a legal row from the beam, no MILP");
     let eval = evaluate(&ix, search.grid());
@@ -150,8 +157,7 @@ fn rows_too_large_for_the_dp_get_a_legal_row_from_the_beam_and_the_search_prices
 #[test]
 fn best_responses_answered_in_parallel_make_every_row_legal_and_never_raise_the_objective() {
     let ix = instance(7);
-    let mut search = one_label_search(&ix);
-    search.beam = Some(20);
+    let mut search = beam_only_search(&ix);
     let order: Vec<DriverIdx> = (0..ix.drivers()).map(DriverIdx).collect();
     // From an empty roster, batches of three: each batch's rows are found against the same cover.
     for batch in order.chunks(3) {
