@@ -39,6 +39,19 @@ fn the_bound_reaches_the_published_optimum_of_instances_2_to_4_and_stays_below_i
 }
 
 #[test]
+fn a_pricing_round_longer_than_the_round_limit_ends_generation_unconverged_without_a_bound() {
+    let ix = instance(4);
+    let cancel = CancelToken::new();
+    let mut master = Master::new(&ix, &descent(&ix)).expect("master");
+    master.round_limit = Some(Duration::ZERO);
+    assert!(!master.generate(far(), &cancel).expect("generate"), "no round fits in no time");
+    assert_eq!(master.bound, f64::NEG_INFINITY, "a round cut short gives no bound");
+    master.round_limit = Some(Duration::from_secs(60));
+    assert!(master.generate(far(), &cancel).expect("generate"), "with time for its rounds it converges");
+    assert_eq!(master.bound, 1716.0);
+}
+
+#[test]
 fn a_dive_returns_a_legal_roster_no_better_than_the_bound() {
     let ix = instance(4);
     let cancel = CancelToken::new();

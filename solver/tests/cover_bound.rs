@@ -22,7 +22,7 @@ fn on_metro_scenarios_the_cover_bound_stays_below_the_milp_optimum_and_reaches_m
         let ix = small_metro(seed);
         let optimum = milp_optimum(&ix);
         let cover = cover_bound(&ix, Some(optimum), soon(), &cancel).expect("a bound");
-        let exact = cover.with_exact_rows(usize::MAX, soon(), &cancel).expect("every driver has a legal row");
+        let exact = cover.with_exact_rows(None, usize::MAX, soon(), &cancel).expect("every driver has a legal row");
         assert!(cover.bound() <= exact, "seed {seed}: exact rows {exact} below relaxed {}", cover.bound());
         assert!(exact <= optimum, "seed {seed}: bound {exact} above the optimum {optimum}");
         assert!(cover.bound() >= 0.9 * optimum, "seed {seed}: bound {} vs optimum {optimum}", cover.bound());
@@ -36,9 +36,23 @@ fn the_cover_bound_stays_below_the_published_optima_of_instances_1_to_5_with_or_
         let ix = curtois_instance(n);
         for target in [Some(optimum), None] {
             let cover = cover_bound(&ix, target, soon(), &cancel).expect("a bound");
-            let exact = cover.with_exact_rows(usize::MAX, soon(), &cancel).expect("legal rows");
+            let exact = cover.with_exact_rows(None, usize::MAX, soon(), &cancel).expect("legal rows");
             assert!(exact <= optimum, "Instance{n}: bound {exact} above the optimum {optimum}");
         }
+    }
+}
+
+#[test]
+fn exact_rows_bounded_by_a_legal_roster_give_the_same_bound_as_unbounded_ones() {
+    let cancel = CancelToken::new();
+    for seed in [1, 2] {
+        let ix = small_metro(seed);
+        let legal = solver::heuristic::construct(&ix);
+        assert!(model::evaluate(&ix, &legal).is_feasible(), "seed {seed}: the greedy roster is legal");
+        let cover = cover_bound(&ix, None, soon(), &cancel).expect("a bound");
+        let unbounded = cover.with_exact_rows(None, usize::MAX, soon(), &cancel).expect("legal rows");
+        let bounded = cover.with_exact_rows(Some(&legal), usize::MAX, soon(), &cancel).expect("legal rows");
+        assert_eq!(bounded, unbounded, "seed {seed}");
     }
 }
 

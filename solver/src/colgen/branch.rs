@@ -82,7 +82,7 @@ impl Master<'_> {
             if !self.restrict(node.clone())? {
                 continue;
             }
-            let (lp, node_bound, converged) = self.generate_at_node(usize::MAX, deadline, cancel)?;
+            let (lp, node_bound, converged) = self.generate_at_node(usize::MAX, deadline, None, cancel)?;
             let bound = if converged { node_bound.max((self.lp_value - 1e-6).ceil()) } else { node_bound };
             if bound >= best - 1e-6 {
                 continue;

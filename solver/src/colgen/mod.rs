@@ -27,7 +27,7 @@
 //! time in root rounding heuristics, so the dive is ours. The rows priced in an iteration also
 //! form a legal roster together (each is a legal row); the best such is kept as well.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use highs::{ColProblem, HighsModelStatus, Row, Sense};
 use model::{DriverIdx, RosterGrid, ScenarioIndex, ShiftIdx};
@@ -91,6 +91,12 @@ pub struct Master<'a> {
     center: Option<(Vec<f64>, f64)>,
     /// Branching restrictions of the current node (branch and price).
     restrictions: Vec<Restriction>,
+    /// Longest a pricing round at the root may take ([`Master::generate`]); a round that runs
+    /// out of it ends the generation unconverged. Metro parts of 200 drivers price for seconds a
+    /// round under the master's duals (the DP prunes little where many cells pay to be worked):
+    /// they would not converge in the time at hand, which is better spent by the searches.
+    /// `None`: no limit.
+    pub round_limit: Option<Duration>,
     /// The best Lagrangian bound so far (cents, rounded up); only root iterations count.
     pub bound: f64,
     /// The master LP's value at the last solve.
@@ -205,6 +211,7 @@ impl<'a> Master<'a> {
             cell_of,
             center: None,
             restrictions: Vec::new(),
+            round_limit: None,
             bound: f64::NEG_INFINITY,
             lp_value: f64::INFINITY,
             iterations: 0,
@@ -276,14 +283,21 @@ impl<'a> Master<'a> {
     }
 
     /// Prices every driver not fixed under `lp`'s duals; adds the improving rows. Returns how many
-    /// were added and the node's Lagrangian bound (the fixed drivers count with their fixed row).
-    /// At the root (nothing fixed) the scenario's bound and the Lagrangian roster are updated.
+    /// were added and the node's Lagrangian bound (the fixed drivers count with their fixed row),
+    /// or `None` when `until` came before every driver was priced (nothing is added then: a round
+    /// without every driver's best row has no bound). At the root (nothing fixed) the scenario's
+    /// bound and the Lagrangian roster are updated.
     ///
     /// With `smoothing` α > 0 the duals priced are `α·center + (1 − α)·LP duals` (Wentges): the
     /// master is very degenerate, and its raw duals jump from one vertex to another; prices near
     /// the best Lagrangian point so far find useful rows in fewer iterations. A row enters when
     /// its reduced cost under the LP's own duals is negative.
-    fn price(&mut self, lp: &LpSolution, smoothing: f64) -> Result<(usize, f64), SolverError> {
+    fn price(
+        &mut self,
+        lp: &LpSolution,
+        smoothing: f64,
+        until: Option<Instant>,
+    ) -> Result<Option<(usize, f64)>, SolverError> {
         let (ix, nd) = (self.ix, self.ix.drivers());
         // The cover duals, clamped to where the Lagrangian bound is valid.
         let mu_lp: Vec<f64> =
@@ -297,15 +311,20 @@ impl<'a> Master<'a> {
         let root = self.fixed.iter().all(Option::is_none) && self.restrictions.is_empty();
         let (own, cells, fixed, columns) = (&self.own, &self.cells, &self.fixed, &self.columns);
         let restrictions = &self.restrictions;
-        let priced: Vec<Priced> = (0..nd)
+        let priced: Option<Vec<Priced>> = (0..nd)
             .into_par_iter()
             .map(|d| {
+                if until.is_some_and(|u| Instant::now() >= u) {
+                    return None;
+                }
                 let mut c = own[d].clone();
                 for (cell, m) in cells.iter().zip(&mu) {
                     c.add_work(cell.t, ShiftIdx(cell.s), -m);
                 }
                 if let Some(j) = fixed[d] {
-                    return Priced::Fixed(row_cost(ix, DriverIdx(d), &c, &columns[j].row).unwrap_or(f64::INFINITY));
+                    return Some(Priced::Fixed(
+                        row_cost(ix, DriverIdx(d), &c, &columns[j].row).unwrap_or(f64::INFINITY),
+                    ));
                 }
                 for r in restrictions.iter().filter(|r| r.driver.0 == d) {
                     r.apply(&mut c);
@@ -317,12 +336,14 @@ impl<'a> Master<'a> {
                     .filter(|col| col.driver.0 == d)
                     .filter_map(|col| row_cost(ix, col.driver, &c, &col.row))
                     .fold(f64::INFINITY, f64::min);
-                match best_row_below(ix, DriverIdx(d), &c, upper + 1e-6) {
+                Some(match best_row_below(ix, DriverIdx(d), &c, upper + 1e-6) {
                     Some(b) => Priced::Row(b.row, b.cost),
                     None => Priced::NoRow,
-                }
+                })
             })
             .collect();
+        // A driver left unpriced (`None`) makes the round late.
+        let Some(priced) = priced else { return Ok(None) };
         let mut bound: f64 = cells.iter().zip(&mu).map(|(c, m)| m * c.required).sum();
         let mut grid = RosterGrid::empty(nd, ix.days());
         let mut added = 0;
@@ -365,30 +386,37 @@ impl<'a> Master<'a> {
                 self.lagrangian_roster = Some((grid, value));
             }
         }
-        Ok((added, bound))
+        Ok(Some((added, bound)))
     }
 
     /// Column generation at the current node until pricing finds nothing or the node's bound
     /// rounds up to its LP value's ceiling (the objective is integral, so more columns could not
-    /// change the integer outcome), `max_iterations`, `deadline` or cancellation. Returns the last
-    /// LP solution, the node's bound (rounded up) and whether it converged.
+    /// change the integer outcome), `max_iterations`, `deadline`, a pricing round longer than
+    /// `round_limit` or cancellation. Returns the last LP solution, the node's bound (rounded up)
+    /// and whether it converged.
     fn generate_at_node(
         &mut self,
         max_iterations: usize,
         deadline: Instant,
+        round_limit: Option<Duration>,
         cancel: &CancelToken,
     ) -> Result<(LpSolution, f64, bool), SolverError> {
         let mut lp = self.solve_lp()?;
         let mut node_bound = f64::NEG_INFINITY;
+        let round_end = || round_limit.map(|l| Instant::now() + l);
         for _ in 0..max_iterations {
             if Instant::now() >= deadline || cancel.is_cancelled() {
                 return Ok((lp, node_bound, false));
             }
-            let (mut added, bound) = self.price(&lp, SMOOTHING)?;
+            let Some((mut added, bound)) = self.price(&lp, SMOOTHING, round_end())? else {
+                return Ok((lp, node_bound, false));
+            };
             node_bound = node_bound.max((bound - 1e-6).ceil());
             if added == 0 && node_bound < (self.lp_value - 1e-6).ceil() {
                 // Nothing at the smoothed duals: price the LP's own; only that proves convergence.
-                let (again, bound) = self.price(&lp, 0.0)?;
+                let Some((again, bound)) = self.price(&lp, 0.0, round_end())? else {
+                    return Ok((lp, node_bound, false));
+                };
                 added = again;
                 node_bound = node_bound.max((bound - 1e-6).ceil());
             }
@@ -400,10 +428,11 @@ impl<'a> Master<'a> {
         Ok((lp, node_bound, false))
     }
 
-    /// Column generation at the root until it converges, `deadline` or cancellation; returns
-    /// whether it converged (the bound is then the LP value, rounded up).
+    /// Column generation at the root until it converges, `deadline`, a pricing round longer than
+    /// [`Master::round_limit`] or cancellation; returns whether it converged (the bound is then
+    /// the LP value, rounded up).
     pub fn generate(&mut self, deadline: Instant, cancel: &CancelToken) -> Result<bool, SolverError> {
-        let (_, _, converged) = self.generate_at_node(usize::MAX, deadline, cancel)?;
+        let (_, _, converged) = self.generate_at_node(usize::MAX, deadline, self.round_limit, cancel)?;
         Ok(converged)
     }
 
@@ -484,7 +513,7 @@ impl<'a> Master<'a> {
             for (d, j) in to_fix {
                 self.fix(DriverIdx(d), j)?;
             }
-            let (next, node_bound, _) = self.generate_at_node(style.reprice, deadline, cancel)?;
+            let (next, node_bound, _) = self.generate_at_node(style.reprice, deadline, None, cancel)?;
             if node_bound >= incumbent - 1e-6 {
                 self.unfix_all()?;
                 return Ok(None);
