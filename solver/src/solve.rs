@@ -587,6 +587,7 @@ fn raise_cover_bound(
     let Some(cover) = cover_bound(ix, target, (Instant::now() + share).min(deadline), cancel) else { return };
     // Every objective term is non-negative: a bound below zero says nothing.
     track.raise_bound(cover.bound().max(0.0), Phase::ColumnGeneration);
+    tracing::debug!(bound = cover.bound(), at = track.started.elapsed().as_secs_f64(), "cover bound");
     // The exact rows add what the relaxed ones leave out (overtime above all).
     let round = dp_seconds.map(|s| s * ix.drivers() as f64 / f64::from(opts.threads.max(1)));
     let legal = track.best.as_ref().map(|b| &b.grid);
@@ -595,12 +596,13 @@ fn raise_cover_bound(
         && let Some(b) = cover.with_exact_rows(legal, DESCENT_LABELS, until, cancel)
     {
         track.raise_bound(b, Phase::ColumnGeneration);
+        tracing::debug!(bound = b, at = track.started.elapsed().as_secs_f64(), "cover bound with exact rows");
     }
 }
 
 /// Pricing rounds of column generation that fit in the time limit: a round that takes longer than
 /// this share ends it. Converging takes dozens of rounds in the 30 % of the budget it has (Curtois
-/// Instance12: 39 rounds of at most 0.1 s in a minute); a metro part of 220 drivers prices for 1.5
+/// Instance12: about 40 rounds of at most 0.1 s in a minute); a metro part of 220 drivers prices for 1.5
 /// to 4 s a round in a 10 to 18 s budget, and never converged in three.
 const ROUNDS_IN_BUDGET: f64 = 50.0;
 
@@ -626,6 +628,13 @@ fn column_generation<'a>(
     let mut master = Master::new(ix, &start)?;
     master.round_limit = Some(opts.time_limit.div_f64(ROUNDS_IN_BUDGET));
     let converged = master.generate(started + opts.time_limit.mul_f64(0.3), cancel)?;
+    tracing::debug!(
+        converged,
+        bound = master.bound,
+        iterations = master.iterations,
+        at = started.elapsed().as_secs_f64(),
+        "column generation"
+    );
     // Every objective term is non-negative: an early Lagrangian bound below zero says nothing.
     track.raise_bound(master.bound.max(0.0), Phase::ColumnGeneration);
     if let Some((grid, _)) = master.lagrangian_roster.take() {

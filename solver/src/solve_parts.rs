@@ -96,6 +96,18 @@ pub fn solve_parts(
         })
         .collect();
     let results: Vec<SolveResult> = results.into_iter().collect::<Result<_, _>>()?;
+    for (i, (sub, r)) in subs.iter().zip(&results).enumerate() {
+        tracing::debug!(
+            part = i,
+            drivers = sub.drivers(),
+            shift_types = sub.shifts(),
+            objective = r.objective().map(|o| o.cents()),
+            bound = r.bound,
+            best_at = r.time_to_best.map(|t| t.as_secs_f64()),
+            seconds = r.elapsed.as_secs_f64(),
+            "part solved"
+        );
+    }
     let mut grid = RosterGrid::empty(ix.drivers(), ix.days());
     let mut complete = true;
     let mut conflicts = Vec::new();

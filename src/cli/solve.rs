@@ -58,6 +58,8 @@ pub struct SolveArgs {
 /// Solves, prints the roster and the KPIs, writes `--out`; exit 1 when infeasible or without a
 /// roster.
 pub fn run(a: SolveArgs) -> anyhow::Result<ExitCode> {
+    // The solver's phases log at debug level: `RUST_LOG=solver=debug` shows them.
+    service::telemetry::init_tracing(false);
     let mut opts = SolveOptions::new(a.time_limit, a.gap, a.threads)?;
     opts.seed = a.seed;
     opts.verbose = a.verbose;

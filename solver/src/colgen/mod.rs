@@ -299,6 +299,7 @@ impl<'a> Master<'a> {
         until: Option<Instant>,
     ) -> Result<Option<(usize, f64)>, SolverError> {
         let (ix, nd) = (self.ix, self.ix.drivers());
+        let round_started = Instant::now();
         // The cover duals, clamped to where the Lagrangian bound is valid.
         let mu_lp: Vec<f64> =
             self.cells.iter().enumerate().map(|(i, c)| lp.duals[nd + i].clamp(-c.over, c.under)).collect();
@@ -343,7 +344,10 @@ impl<'a> Master<'a> {
             })
             .collect();
         // A driver left unpriced (`None`) makes the round late.
-        let Some(priced) = priced else { return Ok(None) };
+        let Some(priced) = priced else {
+            tracing::debug!(seconds = round_started.elapsed().as_secs_f64(), "pricing round cut short");
+            return Ok(None);
+        };
         let mut bound: f64 = cells.iter().zip(&mu).map(|(c, m)| m * c.required).sum();
         let mut grid = RosterGrid::empty(nd, ix.days());
         let mut added = 0;
@@ -380,6 +384,7 @@ impl<'a> Master<'a> {
             self.center = Some((mu, bound));
         }
         if root {
+            tracing::debug!(seconds = round_started.elapsed().as_secs_f64(), added, bound, "pricing round at the root");
             self.bound = self.bound.max((bound - 1e-6).ceil());
             let value = objective_without_fairness(ix, &self.own, &grid);
             if self.lagrangian_roster.as_ref().is_none_or(|(_, v)| value < *v) {
