@@ -58,8 +58,12 @@ pub struct SolveArgs {
 /// Solves, prints the roster and the KPIs, writes `--out`; exit 1 when infeasible or without a
 /// roster.
 pub fn run(a: SolveArgs) -> anyhow::Result<ExitCode> {
-    // The solver's phases log at debug level: `RUST_LOG=solver=debug` shows them.
-    service::telemetry::init_tracing(false);
+    // The solver's phases log at debug level: `RUST_LOG=solver=debug` shows them. Without
+    // `RUST_LOG` there is no subscriber, so the output stays the roster and its KPIs (HiGHS's
+    // warnings on every interrupted run would otherwise reach the terminal).
+    if std::env::var_os("RUST_LOG").is_some() {
+        service::telemetry::init_tracing(false);
+    }
     let mut opts = SolveOptions::new(a.time_limit, a.gap, a.threads)?;
     opts.seed = a.seed;
     opts.verbose = a.verbose;
