@@ -110,6 +110,20 @@ fn branch_and_price_finds_and_proves_the_optimum_of_instance1_where_the_lp_bound
     let eval = evaluate(&ix, &grid);
     assert!(eval.violations.is_empty());
     assert_eq!(eval.objective.total().cents(), 607);
+    assert_eq!(out.bound, 607.0, "an exhausted tree proves the best roster optimal");
+}
+
+#[test]
+fn branch_and_price_stopped_before_its_first_node_keeps_the_root_bound_and_the_start() {
+    let ix = instance(1);
+    let cancel = CancelToken::new();
+    let start = descent(&ix);
+    let start_cost = evaluate(&ix, &start).objective.total().cents() as f64;
+    let mut master = Master::new(&ix, &start).expect("master");
+    master.generate(far(), &cancel).expect("generate");
+    let out = master.branch_and_price(start_cost, Instant::now(), &cancel).expect("branch and price");
+    assert!(!out.complete && out.roster.is_none() && out.nodes == 0, "{out:?}");
+    assert_eq!(out.bound, master.bound, "the open root is the tree's bound");
 }
 
 /// A search from an empty roster whose DP may keep one label: every whole-row DP is too large,

@@ -1,4 +1,5 @@
-//! Branch and price: depth-first search over cell restrictions, each node's master re-priced.
+//! Branch and price: best-first search with plunging over cell restrictions, each node's master
+//! re-priced.
 //!
 //! A node restricts cells: driver `d` on day `t` works `v` (a shift, or a day off), or does not.
 //! Both kinds reach the pricing DP as costs (every other option of the cell forbidden, or that
@@ -8,6 +9,8 @@
 //! every node whose bound (its Lagrangian bound, or its LP value once converged, rounded up: the
 //! objective is integral) reaches the incumbent. A node whose LP solution is integral is a roster.
 
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 use std::time::Instant;
 
 use model::{DriverIdx, RosterGrid, ShiftIdx};
@@ -59,11 +62,48 @@ pub struct BranchOutcome {
     pub complete: bool,
     /// Nodes solved.
     pub nodes: usize,
+    /// A lower bound on every roster (the lowest bound of the open nodes, or the best roster's
+    /// objective once the tree is exhausted).
+    pub bound: f64,
+}
+
+/// An open node: its restrictions and its parent's LP value (a lower bound of every roster below
+/// it). Ordered so that a max-heap pops the lowest bound first.
+#[derive(Debug)]
+struct Open {
+    bound: f64,
+    restrictions: Vec<Restriction>,
+}
+
+impl PartialEq for Open {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Open {}
+
+impl PartialOrd for Open {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Open {
+    /// Lower bound first; among equal bounds, the deeper node (closer to a roster).
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.bound.total_cmp(&self.bound).then_with(|| self.restrictions.len().cmp(&other.restrictions.len()))
+    }
 }
 
 impl Master<'_> {
     /// Branch and price below `incumbent` (the objective of the best roster known) until the tree is
     /// exhausted, `deadline` or cancellation. The master is back at the root afterwards.
+    ///
+    /// Best first with plunging: from the open node of the lowest bound, the search follows the
+    /// LP's favourite value down to a leaf (a dive that keeps its siblings open), then goes back to
+    /// the open node of the lowest bound. Depth first alone spent the whole budget below the first
+    /// wrong decision near the root (Curtois Instance6: 1,300 nodes in 35 s before a better roster).
     pub fn branch_and_price(
         &mut self,
         incumbent: f64,
@@ -71,25 +111,34 @@ impl Master<'_> {
         cancel: &CancelToken,
     ) -> Result<BranchOutcome, SolverError> {
         let mut best = incumbent;
-        let mut out = BranchOutcome { roster: None, complete: false, nodes: 0 };
-        let mut stack: Vec<Vec<Restriction>> = vec![Vec::new()];
-        while let Some(node) = stack.pop() {
+        let mut out = BranchOutcome { roster: None, complete: false, nodes: 0, bound: f64::NEG_INFINITY };
+        // The root's bound is the master's (column generation has run at the root).
+        let mut open = BinaryHeap::from([Open { bound: self.bound, restrictions: Vec::new() }]);
+        // The node the plunge goes to next, with its parent's bound.
+        let mut plunge: Option<Open> = None;
+        loop {
+            let Some(node) = plunge.take().or_else(|| open.pop()) else { break };
+            // Every roster below the node costs at least its parent's LP value, rounded up.
+            if (node.bound - 1e-6).ceil() >= best - 1e-6 {
+                continue;
+            }
             if Instant::now() >= deadline || cancel.is_cancelled() {
+                out.bound = open.iter().chain([&node]).map(|o| o.bound).fold(best, f64::min);
                 self.restrict(Vec::new())?;
                 return Ok(out);
             }
             out.nodes += 1;
-            if !self.restrict(node.clone())? {
+            if !self.restrict(node.restrictions.clone())? {
                 continue;
             }
-            let (lp, node_bound, converged) = self.generate_at_node(usize::MAX, deadline, None, cancel)?;
+            let (lp, node_bound, converged) = self.generate_at_node(usize::MAX, deadline, None, best, cancel)?;
             let bound = if converged { node_bound.max((self.lp_value - 1e-6).ceil()) } else { node_bound };
             if bound >= best - 1e-6 {
                 continue;
             }
             if !converged {
                 // Stopped by the deadline or cancellation: the loop ends at the next node.
-                stack.push(node);
+                plunge = Some(node);
                 continue;
             }
             match self.fractional_cell(&lp.lambda) {
@@ -97,20 +146,22 @@ impl Master<'_> {
                     let grid = self.integral_roster(&lp.lambda);
                     best = self.lp_value.round();
                     out.roster = Some(grid);
+                    tracing::debug!(objective = best, nodes = out.nodes, open = open.len(), "branch and price roster");
                 }
                 Some((driver, day, value)) => {
-                    // Depth first, the LP's favourite value first (pushed last).
-                    let mut without = node.clone();
+                    let lp_value = self.lp_value;
+                    let mut without = node.restrictions.clone();
                     without.push(Restriction { driver, day, value, holds: false });
-                    let mut with = node;
+                    let mut with = node.restrictions;
                     with.push(Restriction { driver, day, value, holds: true });
-                    stack.push(without);
-                    stack.push(with);
+                    open.push(Open { bound: lp_value, restrictions: without });
+                    plunge = Some(Open { bound: lp_value, restrictions: with });
                 }
             }
         }
         self.restrict(Vec::new())?;
         out.complete = true;
+        out.bound = best;
         Ok(out)
     }
 

@@ -396,14 +396,16 @@ impl<'a> Master<'a> {
 
     /// Column generation at the current node until pricing finds nothing or the node's bound
     /// rounds up to its LP value's ceiling (the objective is integral, so more columns could not
-    /// change the integer outcome), `max_iterations`, `deadline`, a pricing round longer than
-    /// `round_limit` or cancellation. Returns the last LP solution, the node's bound (rounded up)
-    /// and whether it converged.
+    /// change the integer outcome) or reaches `cutoff` (nothing below the node beats a roster of
+    /// that cost: the node is done, and counts as converged), `max_iterations`, `deadline`, a
+    /// pricing round longer than `round_limit` or cancellation. Returns the last LP solution, the
+    /// node's bound (rounded up) and whether it converged.
     fn generate_at_node(
         &mut self,
         max_iterations: usize,
         deadline: Instant,
         round_limit: Option<Duration>,
+        cutoff: f64,
         cancel: &CancelToken,
     ) -> Result<(LpSolution, f64, bool), SolverError> {
         let mut lp = self.solve_lp()?;
@@ -417,6 +419,10 @@ impl<'a> Master<'a> {
                 return Ok((lp, node_bound, false));
             };
             node_bound = node_bound.max((bound - 1e-6).ceil());
+            if node_bound >= cutoff - 1e-6 {
+                // Nothing below the node beats `cutoff`: converging would not change that.
+                return Ok((lp, node_bound, true));
+            }
             if added == 0 && node_bound < (self.lp_value - 1e-6).ceil() {
                 // Nothing at the smoothed duals: price the LP's own; only that proves convergence.
                 let Some((again, bound)) = self.price(&lp, 0.0, round_end())? else {
@@ -437,7 +443,7 @@ impl<'a> Master<'a> {
     /// [`Master::round_limit`] or cancellation; returns whether it converged (the bound is then
     /// the LP value, rounded up).
     pub fn generate(&mut self, deadline: Instant, cancel: &CancelToken) -> Result<bool, SolverError> {
-        let (_, _, converged) = self.generate_at_node(usize::MAX, deadline, self.round_limit, cancel)?;
+        let (_, _, converged) = self.generate_at_node(usize::MAX, deadline, self.round_limit, f64::INFINITY, cancel)?;
         Ok(converged)
     }
 
@@ -518,7 +524,7 @@ impl<'a> Master<'a> {
             for (d, j) in to_fix {
                 self.fix(DriverIdx(d), j)?;
             }
-            let (next, node_bound, _) = self.generate_at_node(style.reprice, deadline, None, cancel)?;
+            let (next, node_bound, _) = self.generate_at_node(style.reprice, deadline, None, incumbent, cancel)?;
             if node_bound >= incumbent - 1e-6 {
                 self.unfix_all()?;
                 return Ok(None);
