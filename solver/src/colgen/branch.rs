@@ -116,8 +116,7 @@ impl Master<'_> {
         let mut open = BinaryHeap::from([Open { bound: self.bound, restrictions: Vec::new() }]);
         // The node the plunge goes to next, with its parent's bound.
         let mut plunge: Option<Open> = None;
-        loop {
-            let Some(node) = plunge.take().or_else(|| open.pop()) else { break };
+        while let Some(node) = plunge.take().or_else(|| open.pop()) {
             // Every roster below the node costs at least its parent's LP value, rounded up.
             if (node.bound - 1e-6).ceil() >= best - 1e-6 {
                 continue;
