@@ -1,7 +1,7 @@
 //! Solving a decomposable scenario part by part, in parallel, and merging the rosters.
 
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use model::{RosterGrid, ScenarioIndex, evaluate};
 use rayon::prelude::*;
@@ -17,8 +17,8 @@ use crate::solve::{ModelSize, SolveHooks, SolveResult, SolveStatus, solve};
 /// Solves each part as its own scenario (fairness weights off: the spreads couple parts, and without
 /// them the sum of the parts' bounds is a valid bound of the whole), then merges and re-evaluates.
 ///
-/// Time: parts run `threads` at a time, each with one HiGHS thread and a share of the budget in
-/// proportion to its size, so the whole takes about the time limit.
+/// Time: parts run in `threads` lanes ([`lanes`]), each part with one HiGHS thread and the share of
+/// the time limit its size has in its lane, so every lane takes about the time limit.
 pub fn solve_parts(
     ix: &ScenarioIndex,
     parts: &[Part],
@@ -36,8 +36,7 @@ pub fn solve_parts(
         })
         .collect::<Result<_, _>>()?;
     let sizes: Vec<f64> = subs.iter().map(|s| (s.drivers() * s.days() * s.shifts()) as f64).collect();
-    let total: f64 = sizes.iter().sum::<f64>().max(1.0);
-    let lanes = f64::from(opts.threads.max(1)).min(parts.len() as f64);
+    let lanes = lanes(&sizes, opts.threads.max(1) as usize);
     // Every part's greedy roster first (well under a second each, in parallel): the merged first
     // legal roster is reported at once, not when the last part's turn in the lanes comes.
     let starts: Vec<Option<(RosterGrid, f64)>> = subs
@@ -67,35 +66,51 @@ pub fn solve_parts(
     if let Some(first) = incumbents.lock().ok().and_then(|inc| merged(&inc)) {
         report(first, Phase::Heuristic);
     }
-    let results: Vec<Result<SolveResult, SolverError>> = subs
+    let solve_part = |i: usize, share: Duration| {
+        let sub = &subs[i];
+        let start = starts[i].as_ref().map(|(g, _)| g);
+        let part_opts = SolveOptions {
+            time_limit: share.max(Duration::from_millis(500)),
+            threads: 1,
+            // The greedy roster is the part's start; the warm start still runs its row descent
+            // from it, and that descent is what column generation needs to begin.
+            warm_start: opts.warm_start,
+            ..opts.clone()
+        };
+        let sink = |p: &Progress| {
+            let Ok(mut inc) = incumbents.lock() else { return };
+            if p.incumbent.is_some() {
+                inc[i] = p.incumbent;
+            }
+            if let Some(sum) = merged(&inc) {
+                drop(inc);
+                report(sum, p.phase);
+            }
+        };
+        solve(sub, &part_opts, SolveHooks { progress: &sink, cancel: hooks.cancel, initial: start })
+    };
+    // Each lane solves its parts one after the other, each with the share of the time left that
+    // its size has among the lane's parts still to solve (a part that ends early leaves its time
+    // to the next); the lanes run in parallel.
+    let solved: Vec<Vec<(usize, Result<SolveResult, SolverError>)>> = lanes
         .par_iter()
-        .enumerate()
-        .map(|(i, sub)| {
-            let share = (opts.time_limit.as_secs_f64() * lanes * sizes[i] / total).min(opts.time_limit.as_secs_f64());
-            let left = opts.time_limit.saturating_sub(started.elapsed()).as_secs_f64();
-            let start = starts[i].as_ref().map(|(g, _)| g);
-            let part_opts = SolveOptions {
-                time_limit: std::time::Duration::from_secs_f64(share.min(left).max(0.5)),
-                threads: 1,
-                // The greedy roster is the part's start; the warm start still runs its row descent
-                // from it, and that descent is what column generation needs to begin.
-                warm_start: opts.warm_start,
-                ..opts.clone()
-            };
-            let sink = |p: &Progress| {
-                let Ok(mut inc) = incumbents.lock() else { return };
-                if p.incumbent.is_some() {
-                    inc[i] = p.incumbent;
-                }
-                if let Some(sum) = merged(&inc) {
-                    drop(inc);
-                    report(sum, p.phase);
-                }
-            };
-            solve(sub, &part_opts, SolveHooks { progress: &sink, cancel: hooks.cancel, initial: start })
+        .map(|lane| {
+            let mut size_left: f64 = lane.iter().map(|&j| sizes[j]).sum();
+            let mut out = Vec::with_capacity(lane.len());
+            for &i in lane {
+                let left = opts.time_limit.saturating_sub(started.elapsed());
+                let share = left.mul_f64(sizes[i] / size_left.max(1.0));
+                size_left -= sizes[i];
+                out.push((i, solve_part(i, share)));
+            }
+            out
         })
         .collect();
-    let results: Vec<SolveResult> = results.into_iter().collect::<Result<_, _>>()?;
+    let mut results: Vec<Option<SolveResult>> = vec![None; subs.len()];
+    for (i, r) in solved.into_iter().flatten() {
+        results[i] = Some(r?);
+    }
+    let results: Vec<SolveResult> = results.into_iter().map(|r| r.expect("every part is in a lane")).collect();
     for (i, (sub, r)) in subs.iter().zip(&results).enumerate() {
         tracing::debug!(
             part = i,
@@ -155,4 +170,52 @@ pub fn solve_parts(
             .reduce(|a, b| ModelSize { columns: a.columns + b.columns, rows: a.rows + b.rows }),
         parts: parts.len(),
     })
+}
+
+/// Parts (by index) split into at most `lanes` lanes of about equal total size, largest parts
+/// first, each to the lane with the least so far (LPT). A lane solves its parts one after the
+/// other, each with the time limit's share of its size in its lane: every lane takes the whole
+/// time limit, and no lane idles while another still has parts to start.
+fn lanes(sizes: &[f64], lanes: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by(|&a, &b| sizes[b].total_cmp(&sizes[a]).then(a.cmp(&b)));
+    let mut out: Vec<(f64, Vec<usize>)> = vec![(0.0, Vec::new()); lanes.min(sizes.len()).max(1)];
+    for i in order {
+        let lightest = out.iter_mut().min_by(|a, b| a.0.total_cmp(&b.0)).expect("at least one lane");
+        lightest.0 += sizes[i];
+        lightest.1.push(i);
+    }
+    out.into_iter().map(|(_, parts)| parts).filter(|p| !p.is_empty()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lanes;
+
+    #[test]
+    fn every_part_is_in_exactly_one_lane_and_equal_parts_split_as_evenly_as_they_can() {
+        let split = lanes(&[1.0; 9], 2);
+        let mut all: Vec<usize> = split.iter().flatten().copied().collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..9).collect::<Vec<_>>());
+        let mut counts: Vec<usize> = split.iter().map(Vec::len).collect();
+        counts.sort_unstable();
+        assert_eq!(counts, vec![4, 5]);
+    }
+
+    #[test]
+    fn the_largest_parts_go_to_different_lanes_and_the_small_ones_fill_the_lighter_lane() {
+        // 16 + 8 against 16 + 4 + 4: the lanes' totals differ by no more than the smallest part.
+        let split = lanes(&[16.0, 16.0, 8.0, 4.0, 4.0], 2);
+        let totals: Vec<f64> = split.iter().map(|l| l.iter().map(|&i| [16.0, 16.0, 8.0, 4.0, 4.0][i]).sum()).collect();
+        assert_eq!(split.len(), 2);
+        assert!(split.iter().all(|l| l.contains(&0) != l.contains(&1)), "{split:?}");
+        assert!((totals[0] - totals[1]).abs() <= 4.0, "{totals:?}");
+    }
+
+    #[test]
+    fn there_are_never_more_lanes_than_parts() {
+        assert_eq!(lanes(&[3.0, 1.0], 8).len(), 2);
+        assert_eq!(lanes(&[3.0], 2), vec![vec![0]]);
+    }
 }
