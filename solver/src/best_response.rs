@@ -51,7 +51,7 @@ pub struct RowSearch<'a> {
     /// responses go to the beam DP from then on instead of spending the label budget again.
     long_rows: bool,
     /// Whether a whole-row exact DP needed more than the labels it was given (`first_row_labels`
-    /// or `max_labels`): the rows answered otherwise would price slower than `exact_time` says.
+    /// or `max_labels`): rows are long enough that answering several drivers at once pays.
     cut_short: bool,
     /// Time spent in exact whole-row DPs that gave an answer, and how many: what one round of
     /// column generation's pricing would cost per driver.
@@ -182,10 +182,13 @@ impl<'a> RowSearch<'a> {
         self.cut_short
     }
 
-    /// The mean time of one exact whole-row DP, unless none ran or one was cut short.
+    /// The mean time of one exact whole-row DP, unless none ran or one needed more than
+    /// `max_labels` (rows too long for the exact DP: pricing them would be too). A row not yet
+    /// legal cut short at `first_row_labels` does not count: that budget is kept small for a legal
+    /// row fast, and the same driver's later DPs, bounded by its legal row, are timed.
     pub fn exact_response_time(&self) -> Option<Duration> {
         let (time, count) = self.exact_time;
-        (count > 0 && !self.cut_short).then(|| time / count)
+        (count > 0 && !self.long_rows).then(|| time / count)
     }
 
     /// The exact DP for driver `d` under `costs` below `upper` within `max_labels`; a whole-row

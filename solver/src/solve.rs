@@ -391,7 +391,9 @@ const TURN_SHARE: f64 = 0.05;
 /// The rest of the budget, in turns of the exchange search and LNS until the deadline, the bound
 /// or cancellation. Each turn goes to the search that gained more per second in its own last turn
 /// (the exchange search first), and every fifth turn to the other one, so that a search that
-/// stalled gets another try from the roster the other one left. An exchange turn ends early once
+/// stalled gets another try from the roster the other one left; when neither gained in its last
+/// turn they take turns (the exchange search settles within half a second, and on metro parts
+/// took four turns of every five from LNS, which still found gains). An exchange turn ends early once
 /// the search settles; an LNS turn is whole rounds, so that its sub-MILPs get the time limit they
 /// would get in one long run (their neighbourhoods shrink when they hit it). With `opts.lns_rounds` the phase is those LNS rounds only, for runs
 /// that must repeat exactly.
@@ -412,6 +414,8 @@ fn final_search(
     // of all (it settles in a fraction of a second where it finds nothing).
     let mut rate = [f64::INFINITY; 2];
     let turn_length = opts.time_limit.mul_f64(TURN_SHARE).max(Duration::from_secs(1));
+    // The search the last turn went to.
+    let mut last = None;
     // The objective is integral: stop at the bound rounded up, or within the gap asked for.
     let stop_at = track.bound.map(|b| (b.ceil() as i64).max((b / (1.0 - opts.gap.min(0.999))).floor() as i64));
     for turn in 0u64.. {
@@ -429,12 +433,17 @@ fn final_search(
         let (better, worse) = if rate[EXCHANGE] >= rate[LNS] { (EXCHANGE, LNS) } else { (LNS, EXCHANGE) };
         let pick = if opts.lns_rounds.is_some() {
             LNS
+        } else if rate[EXCHANGE] == rate[LNS] {
+            // Neither gained in its last turn (or neither has run): take turns, so that the
+            // search whose turns are short does not get four of every five.
+            last.map_or(EXCHANGE, |l| 1 - l)
         } else if turn % 5 == 4 {
             worse
         } else {
             better
         };
         let (t0, before) = (Instant::now(), track.objective());
+        last = Some(pick);
         if pick == EXCHANGE {
             exchange(ix, &mut exchanger, opts.seed.wrapping_add(turn), t0 + turn_length.min(left), track, cancel);
         } else if let Some(inc) = track.best.take() {
@@ -452,6 +461,15 @@ fn final_search(
             }
         }
         let gain = before.zip(track.objective()).map_or(0, |(b, a)| b - a);
+        tracing::trace!(
+            turn,
+            search = if pick == EXCHANGE { "exchange" } else { "lns" },
+            gain,
+            seconds = t0.elapsed().as_secs_f64(),
+            drivers = ix.drivers(),
+            at = track.started.elapsed().as_secs_f64(),
+            "final turn"
+        );
         rate[pick] = gain as f64 / t0.elapsed().as_secs_f64().max(1e-3);
     }
     Ok(())
@@ -527,7 +545,8 @@ const ROW_MILP_LIMIT: Duration = Duration::from_secs(5);
 /// Once rows prove long (an exact DP was cut short), drivers are answered `threads` at a time with
 /// their DPs in parallel ([`RowSearch::best_responses_in_parallel`]).
 /// Returns the roster and the mean time of one exact best response (`None` when the exact DP was
-/// not run, or was too large: column generation's pricing would be too). Improvement stops at the
+/// not run, or needed more than its full label budget: column generation's pricing would too; a
+/// row not yet legal cut short at `FIRST_ROW_LABELS` does not count). Improvement stops at the
 /// first of `(deadline, legal_deadline)`; while some row is still illegal the search goes on until
 /// the second. `None` when a driver has no legal row (or none that its MILP finds in time), or
 /// when the second deadline or a cancellation comes before every row is legal.
