@@ -94,15 +94,22 @@ fn the_search_prices_every_roster_as_the_evaluator_does_and_best_responses_never
     }
 }
 
+/// The master after column generation at the root, from the descent's roster, and that roster's
+/// objective (the incumbent a tree starts below).
+fn root_master<'a>(ix: &'a ScenarioIndex, cancel: &CancelToken) -> (Master<'a>, f64) {
+    let start = descent(ix);
+    let start_cost = evaluate(ix, &start).objective.total().cents() as f64;
+    let mut master = Master::new(ix, &start).expect("master");
+    master.generate(far(), cancel).expect("generate");
+    (master, start_cost)
+}
+
 #[test]
 fn branch_and_price_finds_and_proves_the_optimum_of_instance1_where_the_lp_bound_is_below_it() {
     // The master LP's bound is 558; the optimum 607 needs the tree.
     let ix = instance(1);
     let cancel = CancelToken::new();
-    let start = descent(&ix);
-    let start_cost = evaluate(&ix, &start).objective.total().cents() as f64;
-    let mut master = Master::new(&ix, &start).expect("master");
-    master.generate(far(), &cancel).expect("generate");
+    let (mut master, start_cost) = root_master(&ix, &cancel);
     assert!(master.bound < 607.0);
     let out = master.branch_and_price(start_cost, far(), &cancel).expect("branch and price");
     assert!(out.complete, "the tree is exhausted");
@@ -117,10 +124,7 @@ fn branch_and_price_finds_and_proves_the_optimum_of_instance1_where_the_lp_bound
 fn branch_and_price_stopped_before_its_first_node_keeps_the_root_bound_and_the_start() {
     let ix = instance(1);
     let cancel = CancelToken::new();
-    let start = descent(&ix);
-    let start_cost = evaluate(&ix, &start).objective.total().cents() as f64;
-    let mut master = Master::new(&ix, &start).expect("master");
-    master.generate(far(), &cancel).expect("generate");
+    let (mut master, start_cost) = root_master(&ix, &cancel);
     let out = master.branch_and_price(start_cost, Instant::now(), &cancel).expect("branch and price");
     assert!(!out.complete && out.roster.is_none() && out.nodes == 0, "{out:?}");
     assert_eq!(out.bound, master.bound, "the open root is the tree's bound");
