@@ -18,7 +18,8 @@ use crate::solve::{ModelSize, SolveHooks, SolveResult, SolveStatus, solve};
 /// them the sum of the parts' bounds is a valid bound of the whole), then merges and re-evaluates.
 ///
 /// Time: parts run in `threads` lanes ([`lanes`]), each part with one HiGHS thread and the share of
-/// the time limit its size has in its lane, so every lane takes about the time limit.
+/// its lane's remaining time that its size has among the lane's parts still to solve, so every
+/// lane takes about the time limit.
 pub fn solve_parts(
     ix: &ScenarioIndex,
     parts: &[Part],
@@ -92,7 +93,7 @@ pub fn solve_parts(
     // Each lane solves its parts one after the other, each with the share of the time left that
     // its size has among the lane's parts still to solve (a part that ends early leaves its time
     // to the next); the lanes run in parallel.
-    let solved: Vec<Vec<(usize, Result<SolveResult, SolverError>)>> = lanes
+    let mut solved: Vec<(usize, Result<SolveResult, SolverError>)> = lanes
         .par_iter()
         .map(|lane| {
             let mut size_left: f64 = lane.iter().map(|&j| sizes[j]).sum();
@@ -105,12 +106,11 @@ pub fn solve_parts(
             }
             out
         })
+        .flatten()
         .collect();
-    let mut results: Vec<Option<SolveResult>> = vec![None; subs.len()];
-    for (i, r) in solved.into_iter().flatten() {
-        results[i] = Some(r?);
-    }
-    let results: Vec<SolveResult> = results.into_iter().map(|r| r.expect("every part is in a lane")).collect();
+    // Back in the parts' order: every part is in exactly one lane.
+    solved.sort_unstable_by_key(|(i, _)| *i);
+    let results: Vec<SolveResult> = solved.into_iter().map(|(_, r)| r).collect::<Result<_, _>>()?;
     for (i, (sub, r)) in subs.iter().zip(&results).enumerate() {
         tracing::debug!(
             part = i,
@@ -173,9 +173,8 @@ pub fn solve_parts(
 }
 
 /// Parts (by index) split into at most `lanes` lanes of about equal total size, largest parts
-/// first, each to the lane with the least so far (LPT). A lane solves its parts one after the
-/// other, each with the time limit's share of its size in its lane: every lane takes the whole
-/// time limit, and no lane idles while another still has parts to start.
+/// first, each to the lane with the least so far (LPT): no lane idles long while another still
+/// has parts to solve.
 fn lanes(sizes: &[f64], lanes: usize) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..sizes.len()).collect();
     order.sort_by(|&a, &b| sizes[b].total_cmp(&sizes[a]).then(a.cmp(&b)));
@@ -206,8 +205,9 @@ mod tests {
     #[test]
     fn the_largest_parts_go_to_different_lanes_and_the_small_ones_fill_the_lighter_lane() {
         // 16 + 8 against 16 + 4 + 4: the lanes' totals differ by no more than the smallest part.
-        let split = lanes(&[16.0, 16.0, 8.0, 4.0, 4.0], 2);
-        let totals: Vec<f64> = split.iter().map(|l| l.iter().map(|&i| [16.0, 16.0, 8.0, 4.0, 4.0][i]).sum()).collect();
+        let sizes = [16.0, 16.0, 8.0, 4.0, 4.0];
+        let split = lanes(&sizes, 2);
+        let totals: Vec<f64> = split.iter().map(|l| l.iter().map(|&i| sizes[i]).sum()).collect();
         assert_eq!(split.len(), 2);
         assert!(split.iter().all(|l| l.contains(&0) != l.contains(&1)), "{split:?}");
         assert!((totals[0] - totals[1]).abs() <= 4.0, "{totals:?}");

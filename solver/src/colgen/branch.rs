@@ -102,8 +102,9 @@ impl Master<'_> {
     ///
     /// Best first with plunging: from the open node of the lowest bound, the search follows the
     /// LP's favourite value down to a leaf (a dive that keeps its siblings open), then goes back to
-    /// the open node of the lowest bound. Depth first alone spent the whole budget below the first
-    /// wrong decision near the root (Curtois Instance6: 1,300 nodes in 35 s before a better roster).
+    /// the open node of the lowest bound. Depth first stays below the first wrong decision near
+    /// the root: on Curtois Instance6 it found 1951 only at 36 s, the end of its share, and proved
+    /// nothing (9751e39 with `BRANCH_AND_PRICE_DRIVERS` at 18), where best first proves 1950.
     pub fn branch_and_price(
         &mut self,
         incumbent: f64,

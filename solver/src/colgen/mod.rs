@@ -525,8 +525,8 @@ impl<'a> Master<'a> {
                 self.fix(DriverIdx(d), j)?;
             }
             // No cutoff: the columns priced after the bound passes the incumbent stay in the pool
-            // for the next dives (with a cutoff, Curtois Instance7's perturbed dives ended at 1059
-            // instead of 1058).
+            // for the next dives (with a cutoff, at 38075bc, Curtois Instance7's perturbed dives
+            // ended at 1059 instead of 1058).
             let (next, node_bound, _) = self.generate_at_node(style.reprice, deadline, None, f64::INFINITY, cancel)?;
             if node_bound >= incumbent - 1e-6 {
                 self.unfix_all()?;
