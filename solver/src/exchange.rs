@@ -22,8 +22,9 @@
 //! the search holds is legal. Fairness spreads couple all drivers and are left to the evaluator.
 //!
 //! The temperature falls geometrically from `T0` to `T0 / 1000` over each cycle of
-//! [`CYCLE_MOVES`] moves, then the search re-heats from the best roster at a lower `T0`. `T0` is
-//! set from the first uphill moves the search prices. A run may stop after a number of cycles in
+//! [`CYCLE_MOVES`] moves, then the search re-heats from the best roster at half that `T0`. The
+//! first `T0` is set from the first uphill moves the search prices; a later run (after a restart
+//! from another search's roster) resumes at the `T0` the last one reached. A run may stop after a number of cycles in
 //! a row without a better roster ([`ExchangeLimits::stall_cycles`]). The sequence of moves depends only on the
 //! seed, so a run bounded by moves is reproducible; a deadline only decides how many run.
 
@@ -110,6 +111,11 @@ pub struct ExchangeSearch<'a> {
     cells: Vec<(usize, usize)>,
     /// The objective without fairness spreads.
     total: f64,
+    /// Temperature the next annealing cycle starts at: calibrated by the first run, then where the
+    /// last run left off, so that a run resumed after other searches goes on cooling from the best
+    /// roster instead of wandering away from it at the first run's heat (on a metro part of 222
+    /// drivers, resumed runs at that heat settled without a gain while one long run kept gaining).
+    heat: Option<f64>,
 }
 
 impl<'a> ExchangeSearch<'a> {
@@ -151,6 +157,7 @@ impl<'a> ExchangeSearch<'a> {
             able,
             cells,
             total: 0.0,
+            heat: None,
         };
         search.recount();
         search
@@ -203,6 +210,11 @@ impl<'a> ExchangeSearch<'a> {
     /// The objective without fairness spreads (the evaluator's total when they weigh nothing).
     pub fn total(&self) -> f64 {
         self.total
+    }
+
+    /// The temperature the next annealing cycle starts at (`None` before the first run).
+    pub fn heat(&self) -> Option<f64> {
+        self.heat
     }
 
     fn own_cost(&self, d: DriverIdx, t: usize, cell: Option<ShiftIdx>) -> f64 {
@@ -414,9 +426,11 @@ impl<'a> ExchangeSearch<'a> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let start = self.total;
         let (mut best, mut best_grid, mut at_best) = (self.total, None::<RosterGrid>, true);
-        let t0 = self.calibrate(&mut rng);
+        let mut heat = match self.heat {
+            Some(h) => h,
+            None => self.calibrate(&mut rng),
+        };
         let (mut moves, mut accepted) = (0u64, 0u64);
-        let mut heat = t0;
         let done = |best: f64| limits.stop_at.is_some_and(|s| best <= s + 1e-6);
         // Cycles in a row that ended without a better roster.
         let mut stalled = 0;
@@ -459,6 +473,7 @@ impl<'a> ExchangeSearch<'a> {
             heat *= 0.5;
         }
         self.restore(&mut best_grid, at_best, best);
+        self.heat = Some(heat);
         ExchangeOutcome { start, best: self.total, moves, accepted }
     }
 

