@@ -598,7 +598,7 @@ pub fn row_descent(
 /// Raises the bound to the cover bound ([`crate::cover_bound`]), in `COVER_BOUND_SHARE` of the
 /// budget, then to its value with exact rows (each bounded by the driver's row in the best
 /// roster) when one round of the row DP (`dp_seconds` per driver, if measured) should fit in such
-/// a share; the round gets `EXACT_ROWS_SHARE`, and one that overruns it is dropped.
+/// a share; the round gets `EXACT_ROWS_SHARE`, and drivers it has no time for keep their relaxed terms.
 fn raise_cover_bound(
     ix: &ScenarioIndex,
     opts: &SolveOptions,

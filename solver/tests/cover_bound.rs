@@ -57,6 +57,16 @@ fn exact_rows_bounded_by_a_legal_roster_give_the_same_bound_as_unbounded_ones() 
 }
 
 #[test]
+fn a_round_of_exact_rows_out_of_time_keeps_the_relaxed_terms_instead_of_giving_no_bound() {
+    let cancel = CancelToken::new();
+    let ix = small_metro(4);
+    let cover = cover_bound(&ix, None, soon(), &cancel).expect("a bound");
+    let past = Instant::now();
+    let late = cover.with_exact_rows(None, usize::MAX, past, &cancel).expect("the relaxed terms are a bound");
+    assert!((late - cover.bound()).abs() <= 1.0, "out of time {late}, relaxed {}", cover.bound());
+}
+
+#[test]
 fn a_cancelled_cover_bound_takes_no_step_and_gives_none() {
     let cancel = CancelToken::new();
     cancel.cancel();
