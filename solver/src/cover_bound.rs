@@ -22,8 +22,8 @@
 //! day takes its first day's `ρ` back), and still at most the exact minimum (a legal row has no
 //! excess). Without them, relaxed rows work every day they may. On Curtois Instances 1–5 the
 //! relaxed bound went from 2.3 % to 10.7 % of the optima; on a generated metro part of 100
-//! drivers (20 s solve), the bound with exact rows from 0.78 % to 0.66 % below the column
-//! generation optimum; on metro large's parts, whose ascent has half a second, the bound with
+//! drivers (20 s solve), the bound with exact rows from 0.78 % to 0.65 % below the column
+//! generation optimum; on metro large's parts, whose ascent has 0.4 to 1 s, the bound with
 //! exact rows stayed where it was (the exact rows add less on top of the stronger relaxed bound).
 //!
 //! The relaxed minimum is a shortest path over the days, far cheaper than the row DP, so `μ` gets
@@ -88,7 +88,7 @@ struct Relaxation<'a> {
     options: Vec<Vec<Vec<DayOption>>>,
     /// Each driver's own cell costs (for the exact rows' DP).
     own: Vec<CellCosts>,
-    /// `[driver]`: R5's limits on worked minutes.
+    /// `[driver]`: R5's limits on worked minutes and R9's on weekends.
     limits: Vec<RowLimits>,
     /// Minutes of a shift, on average: the unit `ρ` is priced in, so that its subgradient
     /// components are of the size of the cover rows' (drivers), not hundreds of times larger.
@@ -196,6 +196,12 @@ impl<'a> Relaxation<'a> {
         RHO_WEEK + self.ix.weeks()
     }
 
+    /// Whether days `t` and `t + 1` are the two days of one weekend.
+    fn same_weekend(&self, t: usize) -> bool {
+        let w = &self.ix.weekend_of_day;
+        w[t].is_some() && w.get(t + 1) == Some(&w[t])
+    }
+
     /// Minutes option `code` works (0 for a day off).
     fn minutes(&self, code: u16) -> f64 {
         code.checked_sub(1).map_or(0.0, |s| self.ix.duration[usize::from(s)].get() as f64)
@@ -241,7 +247,7 @@ impl<'a> Relaxation<'a> {
         a == 0 || b == 0 || !self.ix.forbidden_next[[usize::from(a) - 1, usize::from(b) - 1]]
     }
 
-    /// Driver `d`'s relaxed minimum under `μ` and its minute multipliers `rho`, and what its
+    /// Driver `d`'s relaxed minimum under `μ` and its limits' multipliers `rho`, and what its
     /// minimizing row uses (for the subgradient). `None` when some day has no option (then the
     /// driver has no legal row either).
     fn row(&self, d: usize, mu: &[f64], rho: &[f64], used: &mut RowUse) -> Option<f64> {
@@ -255,8 +261,7 @@ impl<'a> Relaxation<'a> {
         // What option `b` on day t + 1 adds after `a` on day t: `None` when R2 forbids it; a
         // weekend worked on both its days counts once, so its second day takes the multiplier back.
         let link = |t: usize, a: u16, b: u16| {
-            let same_weekend = ix.weekend_of_day[t].is_some() && ix.weekend_of_day[t] == ix.weekend_of_day[t + 1];
-            self.follows(a, b).then_some(if same_weekend && a != 0 && b != 0 { -weekend } else { 0.0 })
+            self.follows(a, b).then_some(if self.same_weekend(t) && a != 0 && b != 0 { -weekend } else { 0.0 })
         };
         // `after[t][i]`: the least cost of days t.. when day t takes option i.
         let mut after: Vec<Vec<f64>> = vec![Vec::new(); days.len()];
@@ -301,8 +306,8 @@ impl<'a> Relaxation<'a> {
             used.cells.extend(o.cell);
             used.week_minutes[ix.week_of_day[t]] += self.minutes(o.code);
             // A weekend counts on its first worked day.
-            let first_of_weekend = previous.is_none_or(|p| p == 0 || ix.weekend_of_day[t - 1] != ix.weekend_of_day[t]);
-            if o.code != 0 && ix.weekend_of_day[t].is_some() && first_of_weekend {
+            let counted = previous.is_some_and(|p| p != 0 && self.same_weekend(t - 1));
+            if o.code != 0 && ix.weekend_of_day[t].is_some() && !counted {
                 used.weekends += 1.0;
             }
             previous = Some(o.code);
@@ -316,26 +321,28 @@ impl<'a> Relaxation<'a> {
     }
 
     /// `L(μ, ρ)` and, for the subgradient, how many drivers the minimizing rows put on each cell
-    /// (into `cover`) and the minute limits' excesses (into `excess`, laid out as `ρ`). `None`
+    /// (into `cover`) and the limits' excesses (into `excess`, laid out as `ρ`). `None`
     /// when some driver has no relaxed row.
     fn evaluate(&self, m: &Multipliers, cover: &mut [f64], excess: &mut [f64]) -> Option<f64> {
         let n = self.rho_len();
-        let priced: Vec<Option<(f64, RowUse)>> = (0..self.options.len())
-            .into_par_iter()
-            .map(|d| {
+        let priced: Vec<Option<(f64, RowUse)>> = m
+            .rho
+            .par_chunks(n)
+            .enumerate()
+            .map(|(d, rho)| {
                 let mut used = RowUse::default();
-                self.row(d, &m.mu, &m.rho[d * n..(d + 1) * n], &mut used).map(|v| (v, used))
+                self.row(d, &m.mu, rho, &mut used).map(|v| (v, used))
             })
             .collect();
         cover.iter_mut().for_each(|c| *c = 0.0);
         let mut value = self.cover_part(&m.mu);
-        for (d, p) in priced.into_iter().enumerate() {
+        for (d, (p, out)) in priced.into_iter().zip(excess.chunks_mut(n)).enumerate() {
             let (v, used) = p?;
             value += v;
             for &i in &used.cells {
                 cover[i as usize] += 1.0;
             }
-            self.limit_gradient(d, &used, &mut excess[d * n..(d + 1) * n]);
+            self.limit_gradient(d, &used, out);
         }
         Some(value)
     }
@@ -437,14 +444,17 @@ impl CoverBound<'_> {
         cancel: &CancelToken,
     ) -> Option<f64> {
         let relaxation = &self.relaxation;
-        let (ix, mu, n) = (relaxation.ix, &self.duals.mu, relaxation.rho_len());
-        let rows: Vec<Option<f64>> = (0..ix.drivers())
-            .into_par_iter()
-            .map(|d| {
+        let (ix, mu) = (relaxation.ix, &self.duals.mu);
+        let rows: Vec<Option<f64>> = self
+            .duals
+            .rho
+            .par_chunks(relaxation.rho_len())
+            .enumerate()
+            .map(|(d, rho)| {
                 if cancel.is_cancelled() {
                     return None;
                 }
-                let relaxed = relaxation.row(d, mu, &self.duals.rho[d * n..(d + 1) * n], &mut RowUse::default());
+                let relaxed = relaxation.row(d, mu, rho, &mut RowUse::default());
                 if Instant::now() >= deadline {
                     // Out of time: a round that ran over its share used to give no bound at all
                     // (a metro large part then kept its relaxed bound, 1.4 % below its roster).

@@ -24,9 +24,10 @@
 //! The temperature falls geometrically from `T0` to `T0 / 1000` over each cycle of
 //! [`CYCLE_MOVES`] moves, then the search re-heats from the best roster at half that `T0`. The
 //! first `T0` is set from the first uphill moves the search prices; a later run (after a restart
-//! from another search's roster) resumes at the `T0` the last one reached. A run may stop after a number of cycles in
-//! a row without a better roster ([`ExchangeLimits::stall_cycles`]). The sequence of moves depends only on the
-//! seed, so a run bounded by moves is reproducible; a deadline only decides how many run.
+//! from another search's roster) resumes at the `T0` the last one reached. A run may stop after a
+//! number of cycles in a row without a better roster ([`ExchangeLimits::stall_cycles`]). The
+//! sequence of moves depends only on the seed (and the `T0` it resumes at), so a run bounded by
+//! moves is reproducible; a deadline only decides how many run.
 
 use std::time::Instant;
 
@@ -426,10 +427,7 @@ impl<'a> ExchangeSearch<'a> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let start = self.total;
         let (mut best, mut best_grid, mut at_best) = (self.total, None::<RosterGrid>, true);
-        let mut heat = match self.heat {
-            Some(h) => h,
-            None => self.calibrate(&mut rng),
-        };
+        let mut heat = self.heat.unwrap_or_else(|| self.calibrate(&mut rng));
         let (mut moves, mut accepted) = (0u64, 0u64);
         let done = |best: f64| limits.stop_at.is_some_and(|s| best <= s + 1e-6);
         // Cycles in a row that ended without a better roster.
