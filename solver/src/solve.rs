@@ -679,6 +679,12 @@ fn column_generation<'a>(
         style = DiveStyle::FAST;
         dived = master.dive(style, incumbent, None, half, cancel)?;
     }
+    tracing::debug!(
+        fast = style == DiveStyle::FAST,
+        found = dived.is_some(),
+        at = started.elapsed().as_secs_f64(),
+        "first dive"
+    );
     if let Some(grid) = dived {
         track.consider(polish(ix, grid, opts.seed), Phase::ColumnGeneration);
     }

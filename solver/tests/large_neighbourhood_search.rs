@@ -133,3 +133,16 @@ fn a_neighbourhood_model_prices_its_roster_exactly_as_the_evaluator_does() {
         assert!(eval.objective.total().cents() <= before, "{name}: never worse than the kept start");
     }
 }
+
+#[test]
+fn sub_milps_get_at_most_a_second_with_a_minute_left_and_up_to_four_with_ten_minutes_left() {
+    use solver::lns::sub_milp_limit;
+    let secs = |s: u64| sub_milp_limit(Duration::from_secs(s));
+    assert_eq!(secs(60), Duration::from_secs(1));
+    assert_eq!(secs(99), Duration::from_secs(1));
+    assert_eq!(secs(1), Duration::from_millis(300));
+    assert_eq!(secs(200), Duration::from_secs(2));
+    assert_eq!(secs(600), Duration::from_secs(4));
+    assert_eq!(secs(3_600), Duration::from_secs(4));
+    assert_eq!(sub_milp_limit(Duration::from_millis(100)), Duration::from_millis(100));
+}
