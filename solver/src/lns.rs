@@ -76,9 +76,10 @@ pub fn improve(
 /// Time limit of a round's sub-MILPs with `left` to the deadline. Short: a round waits for its
 /// slowest neighbourhood, and most neighbourhoods that improve at all do so well within a second;
 /// one that needs longer is too big (it shrinks). With minutes left (a 10-minute solve), up to
-/// four seconds: the sizes grow with the limit, and the larger neighbourhoods leave local optima
-/// that one-second ones circle around (Curtois Instance15 at 600 s: 3950 against 3973, see
-/// `BENCHMARKS.md`). Below 100 s left the limit is at most a second, as before.
+/// four seconds, so that the sizes can grow past what one second solves: a 10-minute solve of
+/// Curtois Instance15 sat on one local optimum for 200 s with one-second sub-MILPs. The gain is
+/// not shown yet: 3950 and 3978 with four seconds against 3973 with one, within the spread (see
+/// `BENCHMARKS.md`). Below 100 s left the limit is at most a second.
 pub fn sub_milp_limit(left: Duration) -> Duration {
     let cap = (left / 100).clamp(Duration::from_secs(1), Duration::from_secs(4));
     (left / 4).clamp(Duration::from_millis(300), cap).min(left)
