@@ -429,8 +429,8 @@ impl CoverBound<'_> {
 
     /// `L(μ)` at the same duals with each driver's exact minimum over legal rows (the row DP,
     /// which adds R3's maxima, R5–R9 and overtime pay), rounded up: at least [`Self::bound`].
-    /// Each driver's term is the larger of its exact minimum and its relaxed one at `(μ, ρ)`
-    /// (both bound what its row adds to any roster's objective); a driver whose DP needs more than
+    /// Each driver's exact minimum is at least its relaxed one at `(μ, ρ)` (a legal row's limits
+    /// have no excess, so its `ρ` terms are at most 0); a driver whose DP needs more than
     /// `max_labels` labels, or whose turn comes after `deadline`, keeps the relaxed one. With
     /// `legal`, a legal roster, each driver's row there bounds its DP from above: the DP then only
     /// looks for cheaper rows, and prunes the rest (a metro part's round takes a fraction of a
@@ -454,28 +454,22 @@ impl CoverBound<'_> {
                 if cancel.is_cancelled() {
                     return None;
                 }
-                let relaxed = relaxation.row(d, mu, rho, &mut RowUse::default());
+                // The relaxed minimum, for a driver the exact DP does not answer.
+                let relaxed = || relaxation.row(d, mu, rho, &mut RowUse::default());
                 if Instant::now() >= deadline {
                     // Out of time: a round that ran over its share used to give no bound at all
                     // (a metro large part then kept its relaxed bound, 1.4 % below its roster).
-                    return relaxed;
+                    return relaxed();
                 }
                 let costs = relaxation.priced_costs(d, mu);
                 // The driver's legal row, priced: the exact minimum is at most its cost.
                 let known =
                     legal.and_then(|g| row_cost(ix, DriverIdx(d), &costs, &g.row(DriverIdx(d)).collect::<Vec<_>>()));
-                let exact = match best_row_within(
-                    ix,
-                    DriverIdx(d),
-                    &costs,
-                    known.map_or(f64::INFINITY, |k| k + 1e-6),
-                    max_labels,
-                ) {
+                match best_row_within(ix, DriverIdx(d), &costs, known.map_or(f64::INFINITY, |k| k + 1e-6), max_labels) {
                     Ok(best) => Some(best.cost),
                     Err(NoRow::None) => known,
-                    Err(NoRow::TooLarge) => relaxed,
-                }?;
-                Some(relaxed.map_or(exact, |r| r.max(exact)))
+                    Err(NoRow::TooLarge) => relaxed(),
+                }
             })
             .collect();
         let rows: f64 = rows.into_iter().sum::<Option<f64>>()?;
