@@ -216,6 +216,7 @@ pub fn run_highs(
         times: Mutex::new((None, Duration::ZERO)),
     };
     let ptr = m.as_mut_ptr();
+    let costs = objective_of_columns(ptr, n_cols)?;
     // SAFETY: `ptr` is the live HiGHS instance owned by `m`; `state` outlives the solve below.
     unsafe {
         highs_sys::Highs_setCallback(ptr, Some(on_highs_event), &state as *const CallbackState<'_> as *mut c_void);
@@ -269,14 +270,67 @@ pub fn run_highs(
         other => return Err(SolverError::Highs(format!("unexpected model status {other:?}"))),
     };
     let columns = feasible.then(|| solved.get_solution().columns().to_vec());
-    let objective = feasible.then(|| solved.objective_value() + constant);
+    // The objective is that of the columns returned, never HiGHS's own figure: after presolve,
+    // HiGHS 1.16 has been seen to report an objective a few units away from that of the solution
+    // it returns (`a_run_reports_the_objective_of_the_roster_it_returns`).
+    let objective = columns.as_ref().map(|c| costs.value(c) + constant);
+    // For the same reason the bound is capped by the solution in hand: no lower bound exceeds it.
     let bound = solved
         .double_info_value(c"mip_dual_bound")
         .ok()
         .filter(|b| b.is_finite() && b.abs() < 1e30)
         .map(|b| b + constant)
-        .or_else(|| (status == RunStatus::Optimal).then_some(objective).flatten());
+        .or_else(|| (status == RunStatus::Optimal).then_some(objective).flatten())
+        .map(|b| objective.map_or(b, |o| b.min(o)));
     // A start that HiGHS accepted counts as found at time zero of the run if nothing better came.
     let time_to_best = time_to_best.or_else(|| feasible.then(|| cfg.started.elapsed()));
     Ok(RunOutcome { status, columns, objective, bound, time_to_best })
+}
+
+/// A model's linear objective as HiGHS holds it: a cost per column and a constant offset.
+struct ColumnCosts {
+    /// Cost of each column.
+    costs: Vec<f64>,
+    /// HiGHS's objective offset.
+    offset: f64,
+}
+
+impl ColumnCosts {
+    /// The objective of `columns` (one value per column), offset included.
+    fn value(&self, columns: &[f64]) -> f64 {
+        self.offset + self.costs.iter().zip(columns).map(|(c, x)| c * x).sum::<f64>()
+    }
+}
+
+/// Reads the objective back from the HiGHS instance `ptr` of `n_cols` columns.
+fn objective_of_columns(ptr: *mut c_void, n_cols: usize) -> Result<ColumnCosts, SolverError> {
+    let mut costs = vec![0.0; n_cols];
+    let mut offset = 0.0;
+    if n_cols > 0 {
+        let (mut got, mut nnz) = (0, 0);
+        let (no_f64, no_int) = (std::ptr::null_mut::<f64>(), std::ptr::null_mut::<HighsInt>());
+        // SAFETY: `ptr` is a live HiGHS instance with `n_cols` columns and `costs` has room for
+        // all of them; HiGHS skips the outputs passed as null (bounds and matrix).
+        let status = unsafe {
+            highs_sys::Highs_getColsByRange(
+                ptr,
+                0,
+                n_cols as HighsInt - 1,
+                &mut got,
+                costs.as_mut_ptr(),
+                no_f64,
+                no_f64,
+                &mut nnz,
+                no_int,
+                no_int,
+                no_f64,
+            )
+        };
+        if status == highs_sys::kHighsStatusError || got as usize != n_cols {
+            return Err(SolverError::Highs(format!("reading back the costs of {n_cols} columns")));
+        }
+    }
+    // SAFETY: as above; `offset` is a valid out-pointer.
+    unsafe { highs_sys::Highs_getObjectiveOffset(ptr, &mut offset) };
+    Ok(ColumnCosts { costs, offset })
 }
