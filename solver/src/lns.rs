@@ -3,10 +3,7 @@
 //! From a legal roster, each round frees a few neighbourhoods — a set of drivers over the whole
 //! horizon, a window of days for many drivers, or the drivers of a shift type over a window — chosen
 //! at random with probabilities proportional to where the cost is (uncovered demand by day and shift
-//! type, unmet requests and overtime by driver). Given the converged column generation master's
-//! LP solution ([`Lns::guided_by`]), a fourth kind frees the drivers and days where the roster
-//! and that LP disagree most (RINS, relaxation-induced neighbourhoods, on the master's far
-//! stronger relaxation). Each neighbourhood is re-solved exactly as a MILP on
+//! type, unmet requests and overtime by driver). Each neighbourhood is re-solved exactly as a MILP on
 //! HiGHS with every other cell fixed (one HiGHS thread each, in parallel on rayon); the best
 //! improvement of the round is accepted. Neighbourhood sizes adapt: sub-MILPs that finish quickly
 //! grow the next ones, sub-MILPs that hit their time limit shrink them.
@@ -52,12 +49,7 @@ enum Kind {
     Drivers,
     Window,
     ShiftType,
-    /// Where the roster and the master's LP disagree.
-    Guided,
 }
-
-/// Every kind, in the order of [`Lns::weights`] and [`Lns::free_cells`].
-const KINDS: [Kind; 4] = [Kind::Drivers, Kind::Window, Kind::ShiftType, Kind::Guided];
 
 /// A legal roster with its evaluation and when it was found.
 #[derive(Debug, Clone)]
@@ -102,12 +94,9 @@ pub struct Lns<'a> {
     ix: &'a ScenarioIndex,
     /// Free cells per neighbourhood kind, adapted separately: windows over all drivers stay easy
     /// at sizes where whole-horizon driver sets are already hard.
-    free_cells: [usize; 4],
+    free_cells: [usize; 3],
     /// How often each kind is picked (raised when it improves, decaying towards 0.5).
-    weights: [f64; 4],
-    /// The column generation master's LP solution per cell `(d * days + t) * shifts + s`, if it
-    /// converged; without it the guided kind is never picked.
-    guide: Option<Vec<f32>>,
+    weights: [f64; 3],
     /// Rounds run so far, over all calls.
     round: u32,
 }
@@ -116,15 +105,7 @@ impl<'a> Lns<'a> {
     /// A fresh search of `ix`.
     pub fn new(ix: &'a ScenarioIndex) -> Lns<'a> {
         let cells = ix.drivers() * ix.days();
-        Lns { ix, free_cells: [(cells / 6).clamp(40.min(cells), 2_000); 4], weights: [1.0; 4], guide: None, round: 0 }
-    }
-
-    /// The same search, with the master's LP solution per cell (see [`Lns::guide`]) to guide it;
-    /// a vector of the wrong length is ignored.
-    pub fn guided_by(mut self, lp_cells: Option<Vec<f32>>) -> Lns<'a> {
-        let len = self.ix.drivers() * self.ix.days() * self.ix.shifts();
-        self.guide = lp_cells.filter(|c| c.len() == len);
-        self
+        Lns { ix, free_cells: [(cells / 6).clamp(40.min(cells), 2_000); 3], weights: [1.0; 3], round: 0 }
     }
 
     /// Improves `start` until `cfg.time_limit` from now, `cfg.max_rounds` rounds of this call, the
@@ -154,10 +135,8 @@ impl<'a> Lns<'a> {
                 ChaCha8Rng::seed_from_u64(cfg.seed.wrapping_mul(0x9E37_79B9).wrapping_add(u64::from(self.round)));
             let hoods: Vec<(Kind, Vec<bool>, u64)> = (0..cfg.parallel.max(1))
                 .map(|_| {
-                    let kind = pick_kind(&self.weights, self.guide.is_some(), &mut rng);
-                    let size = self.free_cells[kind as usize];
-                    let keep = neighbourhood(ix, &best, kind, size, self.guide.as_deref(), &mut rng);
-                    (kind, keep, rng.random())
+                    let kind = pick_kind(&self.weights, &mut rng);
+                    (kind, neighbourhood(ix, &best, kind, self.free_cells[kind as usize], &mut rng), rng.random())
                 })
                 .collect();
             let results: Vec<Result<(Option<Incumbent>, bool), SolverError>> = hoods
@@ -211,10 +190,16 @@ impl<'a> Lns<'a> {
     }
 }
 
-/// A kind with probability proportional to its weight, among the first three unless `guided`.
-fn pick_kind(weights: &[f64; 4], guided: bool, rng: &mut ChaCha8Rng) -> Kind {
-    let kinds = if guided { &KINDS[..] } else { &KINDS[..3] };
-    KINDS[weighted_index(&weights[..kinds.len()], rng)]
+fn pick_kind(weights: &[f64; 3], rng: &mut ChaCha8Rng) -> Kind {
+    let total: f64 = weights.iter().sum();
+    let mut x = rng.random::<f64>() * total;
+    for (i, w) in weights.iter().enumerate() {
+        if x < *w {
+            return [Kind::Drivers, Kind::Window, Kind::ShiftType][i];
+        }
+        x -= w;
+    }
+    Kind::ShiftType
 }
 
 /// Re-solves `keep`'s complement; returns a better legal roster if one was found, and whether the
@@ -298,7 +283,6 @@ fn neighbourhood(
     inc: &Incumbent,
     kind: Kind,
     free_cells: usize,
-    guide: Option<&[f32]>,
     rng: &mut ChaCha8Rng,
 ) -> Vec<bool> {
     let (nd, nt, ns) = (ix.drivers(), ix.days(), ix.shifts());
@@ -340,10 +324,6 @@ fn neighbourhood(
             keep[d * nt + t] = false;
         }
     };
-    if let (Kind::Guided, Some(lp)) = (kind, guide) {
-        guided(ix, inc, lp, free_cells, &mut free, rng);
-        return keep;
-    }
     match kind {
         Kind::Drivers => {
             // A few drivers over a long window (the whole horizon when it is short).
@@ -377,7 +357,7 @@ fn neighbourhood(
                 }
             }
         }
-        Kind::Window | Kind::ShiftType | Kind::Guided => {
+        Kind::Window | Kind::ShiftType => {
             let len = (free_cells / nd.max(1)).clamp(3.min(nt), nt);
             let day_cost: Vec<f64> =
                 (0..nt).map(|t| 1.0 + (0..ns).map(|s| cell_cost[t * ns + s]).sum::<f64>()).collect();
@@ -403,41 +383,4 @@ fn neighbourhood(
         }
     }
     keep
-}
-
-/// Frees the drivers who disagree most with the master's LP solution `lp` over a window of days
-/// around where the disagreement is. A cell's disagreement is the LP's weight on the cell being
-/// anything but what `inc` has there: `1 − x̄[d,t,s]` on a worked cell, `Σ_s x̄[d,t,s]` on a day
-/// off. The window is about twice as long as a window over every driver would be, for about half
-/// the drivers; drivers are drawn in proportion to their disagreement within it.
-fn guided(
-    ix: &ScenarioIndex,
-    inc: &Incumbent,
-    lp: &[f32],
-    free_cells: usize,
-    free: &mut impl FnMut(usize, usize, usize),
-    rng: &mut ChaCha8Rng,
-) {
-    let (nd, nt, ns) = (ix.drivers(), ix.days(), ix.shifts());
-    let disagreement = |d: usize, t: usize| -> f64 {
-        let cell = &lp[(d * nt + t) * ns..(d * nt + t + 1) * ns];
-        let off_or_other = match inc.grid.get(DriverIdx(d), t) {
-            Some(s) => 1.0 - cell[s.0],
-            None => cell.iter().sum(),
-        };
-        f64::from(off_or_other.clamp(0.0, 1.0))
-    };
-    let by_cell: Vec<f64> =
-        (0..nd).flat_map(|d| (0..nt).map(move |t| (d, t))).map(|(d, t)| disagreement(d, t)).collect();
-    let len = (2 * free_cells / nd.max(1)).clamp(7.min(nt), nt);
-    let day_weight: Vec<f64> = (0..nt).map(|t| 1e-3 + (0..nd).map(|d| by_cell[d * nt + t]).sum::<f64>()).collect();
-    let center = weighted_index(&day_weight, rng);
-    let from = center.saturating_sub(len / 2).min(nt - len);
-    let mut driver_weight: Vec<f64> =
-        (0..nd).map(|d| 1e-3 + (from..from + len).map(|t| by_cell[d * nt + t]).sum::<f64>()).collect();
-    for _ in 0..(free_cells / len).clamp(1, nd) {
-        let d = weighted_index(&driver_weight, rng);
-        driver_weight[d] = 0.0;
-        free(d, from, len);
-    }
 }

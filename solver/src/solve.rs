@@ -242,16 +242,10 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
         }
     }
     let mut master = None;
-    // The converged master's LP, cell by cell: where it and the best roster disagree is where the
-    // neighbourhood search looks first.
-    let mut lp_cells = None;
     if opts.column_generation
         && let Some(per_driver) = dp_seconds_per_driver
     {
-        master = column_generation(ix, opts, per_driver, &mut track, cancel)?.map(|(master, style, cells)| {
-            lp_cells = Some(cells);
-            (master, style)
-        });
+        master = column_generation(ix, opts, per_driver, &mut track, cancel)?;
     }
     // Whether column generation gave a bound at all (converged or not); the cover bound below is
     // for when its pricing is too slow, and does not replace the MILP's root where that is the
@@ -339,8 +333,7 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     }
 
     if !infeasible && !milp_proved && opts.milp_share < 1.0 {
-        let lns = Lns::new(ix).guided_by(lp_cells);
-        final_search(ix, opts, deadline, lns, &mut exchanger, &mut track, hooks.progress, cancel)?;
+        final_search(ix, opts, deadline, &mut exchanger, &mut track, hooks.progress, cancel)?;
     }
     let diagnosis = match &milp {
         Some((RunStatus::Infeasible, cfg)) => {
@@ -410,7 +403,6 @@ fn final_search<'a>(
     ix: &'a ScenarioIndex,
     opts: &SolveOptions,
     deadline: Instant,
-    mut lns: Lns<'a>,
     exchanger: &mut Option<ExchangeSearch<'a>>,
     track: &mut Tracker<'_>,
     sink: ProgressSink<'_>,
@@ -418,6 +410,7 @@ fn final_search<'a>(
 ) -> Result<(), SolverError> {
     const EXCHANGE: usize = 0;
     const LNS: usize = 1;
+    let mut lns = Lns::new(ix);
     // Gain per second of each search's last turn; untried ones first, the exchange search first
     // of all (it settles in a fraction of a second where it finds nothing).
     let mut rate = [f64::INFINITY; 2];
@@ -650,7 +643,7 @@ fn column_generation<'a>(
     dp_seconds: f64,
     track: &mut Tracker<'_>,
     cancel: &CancelToken,
-) -> Result<Option<(Master<'a>, DiveStyle, Vec<f32>)>, SolverError> {
+) -> Result<Option<(Master<'a>, DiveStyle)>, SolverError> {
     let round = dp_seconds * ix.drivers() as f64 / f64::from(opts.threads.max(1));
     let Some(start) = track.best.as_ref().map(|b| b.grid.clone()) else { return Ok(None) };
     if round > opts.time_limit.as_secs_f64() / 10.0 || track.proven() {
@@ -675,7 +668,6 @@ fn column_generation<'a>(
     if !converged || track.proven() || cancel.is_cancelled() {
         return Ok(None);
     }
-    let lp_cells = master.cell_values()?;
     // A thorough dive first; when it cannot finish in its share of the time (a large, degenerate
     // master), fast dives, whose rosters are rougher but come in seconds for LNS to finish.
     let incumbent = track.objective().map_or(f64::INFINITY, |o| o as f64);
@@ -696,7 +688,7 @@ fn column_generation<'a>(
     if let Some(grid) = dived {
         track.consider(polish(ix, grid, opts.seed), Phase::ColumnGeneration);
     }
-    Ok(Some((master, style, lp_cells)))
+    Ok(Some((master, style)))
 }
 
 /// Scenarios with at most this many drivers get branch and price after the first dive, larger

@@ -234,27 +234,6 @@ impl<'a> Master<'a> {
         &self.columns
     }
 
-    /// The master LP's solution cell by cell: `[(d * days + t) * shifts + s]` is the weight of
-    /// driver `d`'s rows that work shift `s` on day `t` (their `λ` summed), the LP's share of that
-    /// cell. Re-solves the LP at the node the master is at (at the root after convergence: the
-    /// relaxation whose value is the bound).
-    pub fn cell_values(&mut self) -> Result<Vec<f32>, SolverError> {
-        let (nt, ns) = (self.ix.days(), self.ix.shifts());
-        let lp = self.solve_lp()?;
-        let mut cells = vec![0.0f32; self.ix.drivers() * nt * ns];
-        for (col, &weight) in self.columns.iter().zip(&lp.lambda) {
-            if weight <= 1e-9 {
-                continue;
-            }
-            for (t, s) in col.row.iter().enumerate() {
-                if let Some(s) = s {
-                    cells[(col.driver.0 * nt + t) * ns + s.0] += weight as f32;
-                }
-            }
-        }
-        Ok(cells)
-    }
-
     /// Adds driver `d`'s `row` as a column unless it is there already; `false` if the row is not
     /// legal under the own costs (an infinite cost).
     fn add_column(&mut self, d: DriverIdx, row: Vec<Option<ShiftIdx>>) -> Result<bool, SolverError> {
