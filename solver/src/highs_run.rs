@@ -216,7 +216,7 @@ pub fn run_highs(
         times: Mutex::new((None, Duration::ZERO)),
     };
     let ptr = m.as_mut_ptr();
-    let costs = objective_of_columns(ptr, n_cols)?;
+    let costs = read_column_costs(ptr, n_cols)?;
     // SAFETY: `ptr` is the live HiGHS instance owned by `m`; `state` outlives the solve below.
     unsafe {
         highs_sys::Highs_setCallback(ptr, Some(on_highs_event), &state as *const CallbackState<'_> as *mut c_void);
@@ -272,7 +272,8 @@ pub fn run_highs(
     let columns = feasible.then(|| solved.get_solution().columns().to_vec());
     // The objective is that of the columns returned, never HiGHS's own figure: after presolve,
     // HiGHS 1.16 has been seen to report an objective a few units away from that of the solution
-    // it returns (`a_run_reports_the_objective_of_the_roster_it_returns`).
+    // it returns (`a_run_reports_the_objective_of_the_roster_it_returns`). Progress events during
+    // the run still carry HiGHS's figure: they are reports, and every result is re-evaluated.
     let objective = columns.as_ref().map(|c| costs.value(c) + constant);
     // For the same reason the bound is capped by the solution in hand: no lower bound exceeds it.
     let bound = solved
@@ -303,7 +304,7 @@ impl ColumnCosts {
 }
 
 /// Reads the objective back from the HiGHS instance `ptr` of `n_cols` columns.
-fn objective_of_columns(ptr: *mut c_void, n_cols: usize) -> Result<ColumnCosts, SolverError> {
+fn read_column_costs(ptr: *mut c_void, n_cols: usize) -> Result<ColumnCosts, SolverError> {
     let mut costs = vec![0.0; n_cols];
     let mut offset = 0.0;
     if n_cols > 0 {

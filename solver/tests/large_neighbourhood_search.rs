@@ -137,7 +137,7 @@ fn a_neighbourhood_model_prices_its_roster_exactly_as_the_evaluator_does() {
 #[test]
 fn a_run_reports_the_objective_of_the_roster_it_returns() {
     // On this start and neighbourhood HiGHS 1.16 reports, after presolve, an optimum of 2784 while
-    // the solution it returns (the start itself, optimal here) is worth 2785; the run is
+    // the solution it returns is worth 2785 (as much as the start, and optimal); the run is
     // deterministic, so this fails whenever the reported objective is HiGHS's figure rather than
     // that of the columns returned.
     let ix = instance(6);
