@@ -26,7 +26,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::best_response::{MilpFallback, RowSearch};
-use crate::colgen::{DiveStyle, Master};
+use crate::colgen::{BeamPricing, DiveStyle, Master};
 use crate::cover_bound::cover_bound;
 use crate::decompose::{decomposable, parts};
 use crate::diagnosis::{Diagnosis, diagnose};
@@ -631,6 +631,14 @@ fn raise_cover_bound(
 /// to 4 s a round in a 10 to 18 s budget, and never converged in three.
 const ROUNDS_IN_BUDGET: f64 = 50.0;
 
+/// An exact pricing round at least this long brings in pricing by the beam DP
+/// ([`BeamPricing`]). Curtois Instance13's rounds take 1.8–3.6 s, and with the beam its column
+/// generation converged in 152–170 s in three runs (it had not in 180 s without). Instance20's
+/// take 1.1–1.3 s, and stay exact: over its 182 days the beam's rows lowered the LP too slowly,
+/// and with a 500 ms threshold column generation no longer converged in its 180 s. Instances 1–12
+/// price in a tenth of a second a round; metro parts at 60 s stop at rounds of 1.2 s.
+const SLOW_EXACT_ROUND: Duration = Duration::from_millis(1500);
+
 /// Column generation from the best roster: its bound, the roster of its pricing and a first dive,
 /// each polished by row descent. Returns the master when it converged (for more dives). Skipped
 /// when one pricing round (a DP per driver, `dp_seconds` each on `opts.threads` threads) would take
@@ -652,6 +660,7 @@ fn column_generation<'a>(
     let started = track.started;
     let mut master = Master::new(ix, &start)?;
     master.round_limit = Some(opts.time_limit.div_f64(ROUNDS_IN_BUDGET));
+    master.beam_pricing = Some(BeamPricing { width: DESCENT_BEAM, after: SLOW_EXACT_ROUND });
     let converged = master.generate(started + opts.time_limit.mul_f64(0.3), cancel)?;
     tracing::debug!(
         converged,

@@ -10,7 +10,7 @@ use common::{curtois_instance as instance, milp_optimum, small_metro};
 use model::{DriverIdx, RosterGrid, ScenarioIndex, evaluate};
 use solver::CancelToken;
 use solver::best_response::{MilpFallback, RowSearch};
-use solver::colgen::{DiveStyle, Master};
+use solver::colgen::{BeamPricing, DiveStyle, Master};
 
 /// A legal roster by best responses from an empty one.
 fn descent(ix: &ScenarioIndex) -> RosterGrid {
@@ -35,6 +35,19 @@ fn the_bound_reaches_the_published_optimum_of_instances_2_to_4_and_stays_below_i
         if reaches {
             assert_eq!(master.bound, f64::from(optimum), "Instance{n}");
         }
+    }
+}
+
+#[test]
+fn pricing_by_a_narrow_beam_ahead_of_the_exact_dp_converges_to_the_same_bound() {
+    let cancel = CancelToken::new();
+    for (n, optimum) in [(2, 828), (3, 1001), (4, 1716)] {
+        let ix = instance(n);
+        let mut master = Master::new(&ix, &descent(&ix)).expect("master");
+        // From the first round on, and narrow enough to miss rows the exact DP finds.
+        master.beam_pricing = Some(BeamPricing { width: 5, after: Duration::ZERO });
+        assert!(master.generate(far(), &cancel).expect("generate"), "Instance{n} converges");
+        assert_eq!(master.bound, f64::from(optimum), "Instance{n}");
     }
 }
 

@@ -16,7 +16,7 @@ use std::time::Instant;
 use model::{DriverIdx, RosterGrid, ShiftIdx};
 use rustc_hash::FxHashMap;
 
-use super::Master;
+use super::{Master, NodeLimits};
 use crate::error::SolverError;
 use crate::progress::CancelToken;
 use crate::row_dp::{CellCosts, best_row_below};
@@ -131,7 +131,8 @@ impl Master<'_> {
             if !self.restrict(node.restrictions.clone())? {
                 continue;
             }
-            let (lp, node_bound, converged) = self.generate_at_node(usize::MAX, deadline, None, best, cancel)?;
+            let (lp, node_bound, converged) =
+                self.generate_at_node(NodeLimits { cutoff: best, ..NodeLimits::until(deadline) }, cancel)?;
             let bound = if converged { node_bound.max((self.lp_value - 1e-6).ceil()) } else { node_bound };
             if bound >= best - 1e-6 {
                 continue;

@@ -21,11 +21,18 @@
 //! master LP's value, usually much stronger than the compact LP relaxation (every rule is
 //! convexified per driver). The objective is integral in cents, so the bound is rounded up.
 //!
+//! Where an exact pricing round takes seconds ([`BeamPricing`]), the beam DP prices first: its
+//! rows are legal and enter like any other, but only exact rounds give a bound or prove
+//! convergence, so an exact round follows whenever the beam finds improving rows for few drivers.
+//!
 //! Rosters come from diving ([`Master::dive`]): fix the drivers whose LP row is (nearly) integral,
 //! or else the one with the largest row weight, re-price the others a few times, and go on until
 //! every driver is fixed. HiGHS's own branch-and-bound on this set-partitioning master spends its
 //! time in root rounding heuristics, so the dive is ours. The rows priced in an iteration also
 //! form a legal roster together (each is a legal row); the best such is kept as well.
+//!
+//! Modules: `pricing` (the DPs under the duals and the generation loop at a node), `branch`
+//! (branch and price below the root).
 
 use std::time::{Duration, Instant};
 
@@ -33,17 +40,19 @@ use highs::{ColProblem, HighsModelStatus, Row, Sense};
 use model::{DriverIdx, RosterGrid, ScenarioIndex, ShiftIdx};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 
 use crate::error::SolverError;
 use crate::highs_run::use_scheduler_threads;
 use crate::progress::CancelToken;
-use crate::row_dp::{CellCosts, best_row_below, row_cost};
+use crate::row_dp::{CellCosts, row_cost};
 
 pub use branch::{BranchOutcome, Restriction};
+pub use pricing::BeamPricing;
+use pricing::NodeLimits;
 
 mod branch;
+mod pricing;
 
 /// A generated column: one legal row of one driver.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +106,15 @@ pub struct Master<'a> {
     /// they would not converge in the time at hand, which is better spent by the searches.
     /// `None`: no limit.
     pub round_limit: Option<Duration>,
+    /// Whether and when the beam DP prices ahead of the exact DP, at the root and in dives;
+    /// `None`: exact pricing only (branch and price, which needs every node's bound, always).
+    pub beam_pricing: Option<BeamPricing>,
+    /// Whether an exact pricing round took `beam_pricing.after` or more: from then on the beam
+    /// prices first at every node, the dives' included.
+    slow_exact_rounds: bool,
+    /// How fast the last exact pricing iteration (its LP re-solve included) lowered the LP
+    /// value, in cents per second, at any node: the beam DP goes on pricing while it does as well.
+    exact_descent_rate: f64,
     /// The best Lagrangian bound so far (cents, rounded up); only root iterations count.
     pub bound: f64,
     /// The master LP's value at the last solve.
@@ -133,19 +151,6 @@ impl DiveStyle {
     /// Barely re-prices and fixes a third of the free drivers per step: a dive in seconds on a
     /// large degenerate master, a start for the neighbourhood search rather than the answer.
     pub const FAST: DiveStyle = DiveStyle { reprice: 2, step_share: 3 };
-}
-
-/// Weight of the stability center in the priced duals (see [`Master::price`]).
-const SMOOTHING: f64 = 0.5;
-
-/// What pricing says of one driver.
-enum Priced {
-    /// The driver's best row under the duals and its cost there.
-    Row(Vec<Option<ShiftIdx>>, f64),
-    /// The driver is fixed; the cost of its fixed row under the duals.
-    Fixed(f64),
-    /// No legal row (cannot happen once the master has a column of the driver).
-    NoRow,
 }
 
 /// One solve of the master LP.
@@ -212,6 +217,9 @@ impl<'a> Master<'a> {
             center: None,
             restrictions: Vec::new(),
             round_limit: None,
+            beam_pricing: None,
+            slow_exact_rounds: false,
+            exact_descent_rate: 0.0,
             bound: f64::NEG_INFINITY,
             lp_value: f64::INFINITY,
             iterations: 0,
@@ -269,7 +277,10 @@ impl<'a> Master<'a> {
         model
             .try_set_option("simplex_strategy", strategy)
             .map_err(|e| SolverError::Highs(format!("option simplex_strategy: {e:?}")))?;
+        let lp_started = Instant::now();
         let solved = model.try_solve().map_err(highs_err("master LP"))?;
+        let seconds = lp_started.elapsed().as_secs_f64();
+        tracing::trace!(seconds, strategy, columns = self.columns.len(), value = solved.objective_value(), "master LP");
         if solved.status() != HighsModelStatus::Optimal {
             return Err(SolverError::Highs(format!("master LP ended {:?}", solved.status())));
         }
@@ -280,171 +291,6 @@ impl<'a> Master<'a> {
         let lp = LpSolution { lambda: sol.columns()[first..].to_vec(), duals: sol.dual_rows().to_vec() };
         self.model = Some(highs::Model::from(solved));
         Ok(lp)
-    }
-
-    /// Prices every driver not fixed under `lp`'s duals; adds the improving rows. Returns how many
-    /// were added and the node's Lagrangian bound (the fixed drivers count with their fixed row),
-    /// or `None` when `until` came before every driver was priced (nothing is added then: a round
-    /// without every driver's best row has no bound). At the root (nothing fixed) the scenario's
-    /// bound and the Lagrangian roster are updated.
-    ///
-    /// With `smoothing` α > 0 the duals priced are `α·center + (1 − α)·LP duals` (Wentges): the
-    /// master is very degenerate, and its raw duals jump from one vertex to another; prices near
-    /// the best Lagrangian point so far find useful rows in fewer iterations. A row enters when
-    /// its reduced cost under the LP's own duals is negative.
-    fn price(
-        &mut self,
-        lp: &LpSolution,
-        smoothing: f64,
-        until: Option<Instant>,
-    ) -> Result<Option<(usize, f64)>, SolverError> {
-        let (ix, nd) = (self.ix, self.ix.drivers());
-        let round_started = Instant::now();
-        // The cover duals, clamped to where the Lagrangian bound is valid.
-        let mu_lp: Vec<f64> =
-            self.cells.iter().enumerate().map(|(i, c)| lp.duals[nd + i].clamp(-c.over, c.under)).collect();
-        let mu: Vec<f64> = match &self.center {
-            Some((center, _)) if smoothing > 0.0 => {
-                center.iter().zip(&mu_lp).map(|(c, l)| smoothing * c + (1.0 - smoothing) * l).collect()
-            }
-            _ => mu_lp.clone(),
-        };
-        let root = self.fixed.iter().all(Option::is_none) && self.restrictions.is_empty();
-        let (own, cells, fixed, columns) = (&self.own, &self.cells, &self.fixed, &self.columns);
-        let restrictions = &self.restrictions;
-        let priced: Option<Vec<Priced>> = (0..nd)
-            .into_par_iter()
-            .map(|d| {
-                if until.is_some_and(|u| Instant::now() >= u) {
-                    return None;
-                }
-                let mut c = own[d].clone();
-                for (cell, m) in cells.iter().zip(&mu) {
-                    c.add_work(cell.t, ShiftIdx(cell.s), -m);
-                }
-                if let Some(j) = fixed[d] {
-                    return Some(Priced::Fixed(
-                        row_cost(ix, DriverIdx(d), &c, &columns[j].row).unwrap_or(f64::INFINITY),
-                    ));
-                }
-                for r in restrictions.iter().filter(|r| r.driver.0 == d) {
-                    r.apply(&mut c);
-                }
-                // The driver's columns are legal rows: the cheapest of them under these costs
-                // bounds the DP's optimum from above.
-                let upper = columns
-                    .iter()
-                    .filter(|col| col.driver.0 == d)
-                    .filter_map(|col| row_cost(ix, col.driver, &c, &col.row))
-                    .fold(f64::INFINITY, f64::min);
-                Some(match best_row_below(ix, DriverIdx(d), &c, upper + 1e-6) {
-                    Some(b) => Priced::Row(b.row, b.cost),
-                    None => Priced::NoRow,
-                })
-            })
-            .collect();
-        // A driver left unpriced (`None`) makes the round late.
-        let Some(priced) = priced else {
-            tracing::debug!(seconds = round_started.elapsed().as_secs_f64(), "pricing round cut short");
-            return Ok(None);
-        };
-        let mut bound: f64 = cells.iter().zip(&mu).map(|(c, m)| m * c.required).sum();
-        let mut grid = RosterGrid::empty(nd, ix.days());
-        let mut added = 0;
-        for (d, p) in priced.into_iter().enumerate() {
-            let (row, dp_cost) = match p {
-                Priced::Row(row, cost) => (row, cost),
-                Priced::Fixed(cost) => {
-                    bound += cost;
-                    continue;
-                }
-                Priced::NoRow => {
-                    let who = ix.driver_id(DriverIdx(d));
-                    return Err(SolverError::Highs(format!("driver {who} has no legal row")));
-                }
-            };
-            bound += dp_cost;
-            for (t, cell) in row.iter().enumerate() {
-                grid.set(DriverIdx(d), t, *cell);
-            }
-            // The row's cost under the LP's duals, from its cost under the priced ones.
-            let shift: f64 = row
-                .iter()
-                .enumerate()
-                .filter_map(|(t, cell)| cell.and_then(|s| self.cell_of[t * ix.shifts() + s.0]))
-                .map(|i| mu[i] - mu_lp[i])
-                .sum();
-            let before = self.columns.len();
-            if dp_cost + shift - lp.duals[d] < -1e-6 {
-                self.add_column(DriverIdx(d), row)?;
-                added += self.columns.len() - before;
-            }
-        }
-        if self.center.as_ref().is_none_or(|(_, value)| bound > *value) {
-            self.center = Some((mu, bound));
-        }
-        if root {
-            tracing::debug!(seconds = round_started.elapsed().as_secs_f64(), added, bound, "pricing round at the root");
-            self.bound = self.bound.max((bound - 1e-6).ceil());
-            let value = objective_without_fairness(ix, &self.own, &grid);
-            if self.lagrangian_roster.as_ref().is_none_or(|(_, v)| value < *v) {
-                self.lagrangian_roster = Some((grid, value));
-            }
-        }
-        Ok(Some((added, bound)))
-    }
-
-    /// Column generation at the current node until pricing finds nothing or the node's bound
-    /// rounds up to its LP value's ceiling (the objective is integral, so more columns could not
-    /// change the integer outcome) or reaches `cutoff` (nothing below the node beats a roster of
-    /// that cost: the node is done, and counts as converged), `max_iterations`, `deadline`, a
-    /// pricing round longer than `round_limit` or cancellation. Returns the last LP solution, the
-    /// node's bound (rounded up) and whether it converged.
-    fn generate_at_node(
-        &mut self,
-        max_iterations: usize,
-        deadline: Instant,
-        round_limit: Option<Duration>,
-        cutoff: f64,
-        cancel: &CancelToken,
-    ) -> Result<(LpSolution, f64, bool), SolverError> {
-        let mut lp = self.solve_lp()?;
-        let mut node_bound = f64::NEG_INFINITY;
-        let round_end = || round_limit.map(|l| Instant::now() + l);
-        for _ in 0..max_iterations {
-            if Instant::now() >= deadline || cancel.is_cancelled() {
-                return Ok((lp, node_bound, false));
-            }
-            let Some((mut added, bound)) = self.price(&lp, SMOOTHING, round_end())? else {
-                return Ok((lp, node_bound, false));
-            };
-            node_bound = node_bound.max((bound - 1e-6).ceil());
-            if node_bound >= cutoff - 1e-6 {
-                // Nothing below the node beats `cutoff`: converging would not change that.
-                return Ok((lp, node_bound, true));
-            }
-            if added == 0 && node_bound < (self.lp_value - 1e-6).ceil() {
-                // Nothing at the smoothed duals: price the LP's own; only that proves convergence.
-                let Some((again, bound)) = self.price(&lp, 0.0, round_end())? else {
-                    return Ok((lp, node_bound, false));
-                };
-                added = again;
-                node_bound = node_bound.max((bound - 1e-6).ceil());
-            }
-            if added == 0 || node_bound >= (self.lp_value - 1e-6).ceil() {
-                return Ok((lp, node_bound, true));
-            }
-            lp = self.solve_lp()?;
-        }
-        Ok((lp, node_bound, false))
-    }
-
-    /// Column generation at the root until it converges, `deadline`, a pricing round longer than
-    /// [`Master::round_limit`] or cancellation; returns whether it converged (the bound is then
-    /// the LP value, rounded up).
-    pub fn generate(&mut self, deadline: Instant, cancel: &CancelToken) -> Result<bool, SolverError> {
-        let (_, _, converged) = self.generate_at_node(usize::MAX, deadline, self.round_limit, f64::INFINITY, cancel)?;
-        Ok(converged)
     }
 
     /// Fixes driver `d` to column `j`: every other column of the driver gets an upper bound of 0.
@@ -521,13 +367,19 @@ impl<'a> Master<'a> {
                 let take = (by_weight.len() / style.step_share.max(1)).max(1);
                 to_fix.extend(by_weight.iter().take(take).map(|&(d, j, _)| (d, j)));
             }
+            let fixing = to_fix.len();
             for (d, j) in to_fix {
                 self.fix(DriverIdx(d), j)?;
             }
+            let free = self.fixed.iter().filter(|f| f.is_none()).count();
+            tracing::trace!(fixing, free, "dive step");
             // No cutoff: the columns priced after the bound passes the incumbent stay in the pool
             // for the next dives (with a cutoff, at 38075bc, Curtois Instance7's perturbed dives
             // ended at 1059 instead of 1058).
-            let (next, node_bound, _) = self.generate_at_node(style.reprice, deadline, None, f64::INFINITY, cancel)?;
+            let (next, node_bound, _) = self.generate_at_node(
+                NodeLimits { iterations: style.reprice, beam: self.beam_pricing, ..NodeLimits::until(deadline) },
+                cancel,
+            )?;
             if node_bound >= incumbent - 1e-6 {
                 self.unfix_all()?;
                 return Ok(None);
@@ -554,25 +406,4 @@ impl<'a> Master<'a> {
         self.center = None;
         Ok(())
     }
-}
-
-/// Rows' own costs plus cover: the objective of a roster of legal rows, fairness spreads aside.
-fn objective_without_fairness(ix: &ScenarioIndex, own: &[CellCosts], grid: &RosterGrid) -> f64 {
-    let mut total = 0.0;
-    let mut count = ndarray::Array2::<i64>::zeros((ix.days(), ix.shifts()));
-    for d in (0..ix.drivers()).map(DriverIdx) {
-        let row: Vec<_> = grid.row(d).collect();
-        total += row_cost(ix, d, &own[d.0], &row).unwrap_or(f64::INFINITY);
-        for (t, s) in row.iter().enumerate() {
-            if let Some(s) = s {
-                count[[t, s.0]] += 1;
-            }
-        }
-    }
-    for ((t, s), cell) in ix.demand.indexed_iter() {
-        if let Some(c) = cell {
-            total += c.cover_cost(count[[t, s]]).cents() as f64;
-        }
-    }
-    total
 }
