@@ -23,7 +23,8 @@
 //!
 //! Where an exact pricing round takes seconds ([`BeamPricing`]), the beam DP prices first: its
 //! rows are legal and enter like any other, but only exact rounds give a bound or prove
-//! convergence, so an exact round follows whenever the beam finds improving rows for few drivers.
+//! convergence, so an exact round follows whenever the beam's rows lower the master's LP value
+//! more slowly than the last exact round's did.
 //!
 //! Rosters come from diving ([`Master::dive`]): fix the drivers whose LP row is (nearly) integral,
 //! or else the one with the largest row weight, re-price the others a few times, and go on until
@@ -109,8 +110,8 @@ pub struct Master<'a> {
     /// Whether and when the beam DP prices ahead of the exact DP, at the root and in dives;
     /// `None`: exact pricing only (branch and price, which needs every node's bound, always).
     pub beam_pricing: Option<BeamPricing>,
-    /// Whether an exact pricing round took `beam_pricing.after` or more: from then on the beam
-    /// prices first at every node, the dives' included.
+    /// Whether an exact pricing round (not the root's first) took `beam_pricing.after` or more:
+    /// from then on the beam prices first at every node, the dives' included.
     slow_exact_rounds: bool,
     /// How fast the last exact pricing iteration (its LP re-solve included) lowered the LP
     /// value, in cents per second, at any node: the beam DP goes on pricing while it does as well.
