@@ -632,11 +632,12 @@ fn raise_cover_bound(
 const ROUNDS_IN_BUDGET: f64 = 50.0;
 
 /// An exact pricing round at least this long brings in pricing by the beam DP
-/// ([`BeamPricing`]). Curtois Instance13's rounds take 1.8–3.6 s, and with the beam its column
-/// generation converged in 152–170 s in three runs (it had not in 180 s without). Instance20's
-/// take 1.1–1.3 s, and stay exact: over its 182 days the beam's rows lowered the LP too slowly,
-/// and with a 500 ms threshold column generation no longer converged in its 180 s. Instances 1–12
-/// price in a tenth of a second a round; metro parts at 60 s stop at rounds of 1.2 s.
+/// ([`BeamPricing`]). Curtois Instance13's rounds take 1.5–5.9 s, and with the beam its column
+/// generation converged in 152–170 s in three runs of the rule's variants (it had not in 180 s
+/// without). Instance20's take 1.1–1.4 s and stay exact: over its 182 days the beam's rows lower
+/// the LP too slowly, and with a 500 ms threshold column generation no longer converged in its
+/// 180 s. The margin is thin: a loaded machine can push Instance20's rounds over it. Instances
+/// 1–12 price in a tenth of a second a round; metro parts at 60 s stop at rounds of 1.2 s.
 const SLOW_EXACT_ROUND: Duration = Duration::from_millis(1500);
 
 /// Column generation from the best roster: its bound, the roster of its pricing and a first dive,

@@ -12,7 +12,7 @@ use crate::progress::CancelToken;
 use crate::row_dp::{CellCosts, best_row_below, good_row_within, row_cost};
 
 /// Pricing by the beam DP ahead of the exact DP. Where the exact DP takes seconds a round
-/// (Curtois Instance13: 120 drivers, 18 shift types, 1.8–3.6 s), the beam finds improving rows in
+/// (Curtois Instance13: 120 drivers, 18 shift types, 1.5–5.9 s), the beam finds improving rows in
 /// a tenth of a second; the exact rounds, which alone give a bound and prove convergence, come
 /// when the beam's rows lower the master's LP value more slowly than theirs did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
