@@ -635,9 +635,10 @@ const ROUNDS_IN_BUDGET: f64 = 50.0;
 /// ([`BeamPricing`]). Curtois Instance13's rounds take 1.5–5.9 s, and with the beam its column
 /// generation converged in 152–170 s in three runs of the rule's variants (it had not in 180 s
 /// without). Instance20's take 1.1–1.4 s and stay exact: over its 182 days the beam's rows lower
-/// the LP too slowly, and with a 500 ms threshold column generation no longer converged in its
-/// 180 s. The margin is thin: a loaded machine can push Instance20's rounds over it. Instances
-/// 1–12 price in a tenth of a second a round; metro parts at 60 s stop at rounds of 1.2 s.
+/// the LP too slowly. With a 500 ms threshold its bound at 180 s was 4709 at best, and as low as
+/// −28,275; exact pricing alone reached 4724 (not converged either). The margin is thin: a loaded
+/// machine can push Instance20's rounds over it. Instances 1–12 price in a tenth of a second a
+/// round; metro parts at 60 s stop at rounds of 1.2 s at most.
 const SLOW_EXACT_ROUND: Duration = Duration::from_millis(1500);
 
 /// Column generation from the best roster: its bound, the roster of its pricing and a first dive,
