@@ -326,7 +326,7 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
         } else if *style == DiveStyle::THOROUGH {
             // Fast dives are rough starts for the neighbourhood search: not worth repeating.
             let branching = ix.drivers() <= BRANCH_AFTER_DIVES_DRIVERS;
-            let patience = if branching { BRANCHING_DIVE_PATIENCE } else { DIVE_PATIENCE_SHARE };
+            let patience = if branching { BRANCHING_DIVE_PATIENCE_SHARE } else { DIVE_PATIENCE_SHARE };
             more_dives(ix, master, opts, opts.time_limit.mul_f64(patience), until, &mut track, cancel)?;
             if branching {
                 branch_and_price(ix, master, opts, until, &mut track, cancel)?;
@@ -670,6 +670,7 @@ fn column_generation<'a>(
         converged,
         bound = master.bound,
         iterations = master.iterations,
+        beam_rounds = master.beam_rounds,
         at = started.elapsed().as_secs_f64(),
         "column generation"
     );
@@ -730,7 +731,7 @@ const DIVE_PATIENCE_SHARE: f64 = 0.25;
 /// [`DIVE_PATIENCE_SHARE`] where branch and price follows the dives: its proof is worth more than
 /// the dives' last units. With a quarter of the time limit, Curtois Instance6 (18 drivers) was
 /// proven optimal at 31.8 s in one run and not at all in another (it had been in 2–3 s).
-const BRANCHING_DIVE_PATIENCE: f64 = 0.02;
+const BRANCHING_DIVE_PATIENCE_SHARE: f64 = 0.02;
 
 /// Thorough dives with perturbed weights until `until`, the proof of optimality, cancellation, or
 /// `patience` without a better roster.

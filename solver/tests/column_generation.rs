@@ -48,6 +48,7 @@ fn pricing_by_a_narrow_beam_ahead_of_the_exact_dp_converges_to_the_same_bound() 
         master.beam_pricing = Some(BeamPricing { width: 5, after: Duration::ZERO });
         assert!(master.generate(far(), &cancel).expect("generate"), "Instance{n} converges");
         assert_eq!(master.bound, f64::from(optimum), "Instance{n}");
+        assert!(master.beam_rounds > 0, "Instance{n}: the beam priced ahead of the exact DP");
     }
 }
 

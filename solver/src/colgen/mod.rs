@@ -122,6 +122,8 @@ pub struct Master<'a> {
     pub lp_value: f64,
     /// Master LP solves so far.
     pub iterations: usize,
+    /// Pricing rounds by the beam DP so far ([`BeamPricing`]), at any node.
+    pub beam_rounds: usize,
     /// The best roster made of one iteration's priced rows, and its objective without fairness.
     pub lagrangian_roster: Option<(RosterGrid, f64)>,
 }
@@ -229,6 +231,7 @@ impl<'a> Master<'a> {
             bound: f64::NEG_INFINITY,
             lp_value: f64::INFINITY,
             iterations: 0,
+            beam_rounds: 0,
             lagrangian_roster: None,
         };
         for d in (0..nd).map(DriverIdx) {

@@ -173,6 +173,7 @@ impl Master<'_> {
             }
         }
         if beam.is_some() {
+            self.beam_rounds += 1;
             if root {
                 let seconds = round_started.elapsed().as_secs_f64();
                 tracing::debug!(seconds, added, "beam pricing round at the root");
