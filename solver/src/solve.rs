@@ -26,7 +26,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::best_response::{MilpFallback, RowSearch};
-use crate::colgen::{BeamPricing, DiveStyle, Master};
+use crate::colgen::{BeamPricing, DiveStyle, Hurry, Master};
 use crate::cover_bound::cover_bound;
 use crate::decompose::{decomposable, parts};
 use crate::diagnosis::{Diagnosis, diagnose};
@@ -316,15 +316,14 @@ pub fn solve(ix: &ScenarioIndex, opts: &SolveOptions, hooks: SolveHooks<'_>) -> 
     // HiGHS's proof counts too when overtime is priced per minute (up to the evaluator's rounding
     // of each amount to the cent, see `RosterModel::rounding_slack`).
     let milp_proved = milp.as_ref().is_some_and(|(s, _)| *s == RunStatus::Optimal);
-    if let Some((master, style)) = master.as_mut().filter(|_| !milp_proved && !track.proven()) {
+    if let Some((master, dives_finish)) = master.as_mut().filter(|_| !milp_proved && !track.proven()) {
         // A few drivers: the tree is small enough to search (and so to prove the optimum); more,
         // and perturbed dives find better rosters in the same time, then a tree below their best
         // roster while it is still small enough.
         let until = started + opts.time_limit.mul_f64(0.6);
         if ix.drivers() <= BRANCH_AND_PRICE_DRIVERS {
             branch_and_price(ix, master, opts, until, &mut track, cancel)?;
-        } else if *style == DiveStyle::THOROUGH {
-            // Fast dives are rough starts for the neighbourhood search: not worth repeating.
+        } else if *dives_finish {
             let branching = ix.drivers() <= BRANCH_AFTER_DIVES_DRIVERS;
             let patience = if branching { BRANCHING_DIVE_PATIENCE_SHARE } else { DIVE_PATIENCE_SHARE };
             more_dives(ix, master, opts, opts.time_limit.mul_f64(patience), until, &mut track, cancel)?;
@@ -644,7 +643,8 @@ const ROUNDS_IN_BUDGET: f64 = 50.0;
 const SLOW_EXACT_ROUND: Duration = Duration::from_millis(1500);
 
 /// Column generation from the best roster: its bound, the roster of its pricing and a first dive,
-/// each polished by row descent. Returns the master when it converged (for more dives). Skipped
+/// each polished by row descent. Returns the master when it converged (for more dives), and
+/// whether its first dive finished in its share of the time (or hurried, see [`Hurry`]). Skipped
 /// when one pricing round (a DP per driver, `dp_seconds` each on `opts.threads` threads) would take
 /// more than a tenth of the time limit by the row descent's timing, and ended by the first round
 /// that takes more than [`ROUNDS_IN_BUDGET`]'s share of it: pricing under the master's duals can
@@ -655,7 +655,7 @@ fn column_generation<'a>(
     dp_seconds: f64,
     track: &mut Tracker<'_>,
     cancel: &CancelToken,
-) -> Result<Option<(Master<'a>, DiveStyle)>, SolverError> {
+) -> Result<Option<(Master<'a>, bool)>, SolverError> {
     let round = dp_seconds * ix.drivers() as f64 / f64::from(opts.threads.max(1));
     let Some(start) = track.best.as_ref().map(|b| b.grid.clone()) else { return Ok(None) };
     if round > opts.time_limit.as_secs_f64() / 10.0 || track.proven() {
@@ -682,19 +682,17 @@ fn column_generation<'a>(
     if !converged || track.proven() || cancel.is_cancelled() {
         return Ok(None);
     }
-    // A thorough dive first; when it cannot finish in its share of the time (a large, degenerate
-    // master), fast dives, whose rosters are rougher but come in seconds for LNS to finish.
+    // A thorough dive; when it cannot finish in its share of the time (a large, degenerate
+    // master), it goes on briskly: its roster is rougher, but comes in seconds for LNS to finish.
     let incumbent = track.objective().map_or(f64::INFINITY, |o| o as f64);
     let (half, thorough_until) =
         (started + opts.time_limit.mul_f64(0.5), Instant::now() + opts.time_limit.mul_f64(0.15));
-    let mut style = DiveStyle::THOROUGH;
-    let mut dived = master.dive(style, incumbent, None, thorough_until.min(half), cancel)?;
-    if dived.is_none() && Instant::now() >= thorough_until && thorough_until < half {
-        style = DiveStyle::FAST;
-        dived = master.dive(style, incumbent, None, half, cancel)?;
-    }
+    let hurry = Hurry { at: thorough_until, style: DiveStyle::BRISK };
+    let dived = master.dive(DiveStyle::THOROUGH, Some(hurry), incumbent, None, half, cancel)?;
+    // Perturbed dives would have to hurry too: rough starts, not worth repeating.
+    let dives_finish = Instant::now() < thorough_until;
     tracing::debug!(
-        fast = style == DiveStyle::FAST,
+        hurried = !dives_finish,
         found = dived.is_some(),
         at = started.elapsed().as_secs_f64(),
         "first dive"
@@ -702,7 +700,7 @@ fn column_generation<'a>(
     if let Some(grid) = dived {
         track.consider(polish(ix, grid, opts.seed), Phase::ColumnGeneration);
     }
-    Ok(Some((master, style)))
+    Ok(Some((master, dives_finish)))
 }
 
 /// Scenarios with at most this many drivers get branch and price after the first dive, larger
@@ -750,7 +748,7 @@ fn more_dives(
     while Instant::now() < until.min(last_better + patience) && !track.proven() && !cancel.is_cancelled() {
         let before = track.objective();
         let incumbent = before.map_or(f64::INFINITY, |o| o as f64);
-        if let Some(grid) = master.dive(DiveStyle::THOROUGH, incumbent, Some(&mut rng), until, cancel)? {
+        if let Some(grid) = master.dive(DiveStyle::THOROUGH, None, incumbent, Some(&mut rng), until, cancel)? {
             track.consider(polish(ix, grid, opts.seed), Phase::ColumnGeneration);
         }
         if track.objective() < before {

@@ -10,7 +10,7 @@ use common::{curtois_instance as instance, milp_optimum, small_metro};
 use model::{DriverIdx, RosterGrid, ScenarioIndex, evaluate};
 use solver::CancelToken;
 use solver::best_response::{MilpFallback, RowSearch};
-use solver::colgen::{BeamPricing, DiveStyle, Master};
+use solver::colgen::{BeamPricing, DiveStyle, Hurry, Master};
 
 /// A legal roster by best responses from an empty one.
 fn descent(ix: &ScenarioIndex) -> RosterGrid {
@@ -71,10 +71,31 @@ fn a_dive_returns_a_legal_roster_no_better_than_the_bound() {
     let cancel = CancelToken::new();
     let mut master = Master::new(&ix, &descent(&ix)).expect("master");
     master.generate(far(), &cancel).expect("generate");
-    let grid = master.dive(DiveStyle::THOROUGH, f64::INFINITY, None, far(), &cancel).expect("dive").expect("a roster");
+    let grid =
+        master.dive(DiveStyle::THOROUGH, None, f64::INFINITY, None, far(), &cancel).expect("dive").expect("a roster");
     let eval = evaluate(&ix, &grid);
     assert!(eval.violations.is_empty(), "{:?}", eval.violations.first());
     assert!(eval.objective.total().cents() as f64 >= master.bound);
+}
+
+#[test]
+fn a_dive_that_hurries_from_its_first_step_still_returns_a_legal_roster_and_leaves_the_root_as_it_was() {
+    let ix = instance(4);
+    let cancel = CancelToken::new();
+    let mut master = Master::new(&ix, &descent(&ix)).expect("master");
+    assert!(master.generate(far(), &cancel).expect("generate"));
+    let hurry = Hurry { at: Instant::now(), style: DiveStyle::BRISK };
+    let grid = master
+        .dive(DiveStyle::THOROUGH, Some(hurry), f64::INFINITY, None, far(), &cancel)
+        .expect("dive")
+        .expect("a roster, though every step went brisk");
+    let eval = evaluate(&ix, &grid);
+    assert!(eval.violations.is_empty(), "{:?}", eval.violations.first());
+    assert!(eval.objective.total().cents() as f64 >= master.bound);
+    // Every fixing released: the root LP is where it was, and a thorough dive still finishes.
+    assert!(master.generate(far(), &cancel).expect("generate again"));
+    assert_eq!(master.bound, 1716.0);
+    assert!(master.dive(DiveStyle::THOROUGH, None, f64::INFINITY, None, far(), &cancel).expect("dive").is_some());
 }
 
 #[test]
