@@ -721,10 +721,14 @@ const BRANCH_AFTER_DIVES_DRIVERS: usize = 18;
 /// random: with `DIVE_NOISE` at 1.0 and seed 0 the dives found 1057 at 19.6 s and
 /// the best known 1056 at 23.1 s, with seed 1 1057 at 9.2 s and 1056 at 22.3 s of a 60 s solve.
 /// Eight fruitless dives in a row (the earlier rule, with the noise at 0.3) stopped them at 1058
-/// near 9 s; 32 in a row stopped seed 1 at 1057 after 18 s. On a 10-minute solve this lets
-/// fruitless dives take 150 s, where the searches after them would otherwise have it; not yet
-/// measured there.
-const DIVE_PATIENCE_SHARE: f64 = 0.25;
+/// near 9 s; 32 in a row stopped seed 1 at 1057 after 18 s. A quarter of the time limit (15 s)
+/// was enough on that machine; on one about 1.4 times slower (Instances 10 and 11 proven in 4.3
+/// and 4.5 s instead of 3.2 and 3.0) it stopped seed 0 at 23.6 s with 1059, found at 8.8 s; with
+/// 0.4 seed 0 reached 1056 (seed 2: 1057), and with 0.6 seeds 0 and 1 found 1056 at 27–28 s.
+/// On a 10-minute solve this lets fruitless dives take 240 s, where the searches after them
+/// would otherwise have it; not measured there (Instance15, the one measured at 10 minutes,
+/// has no perturbed dives: its thorough dive does not finish).
+const DIVE_PATIENCE_SHARE: f64 = 0.4;
 
 /// [`DIVE_PATIENCE_SHARE`] where branch and price follows the dives: its proof is worth more than
 /// the dives' last units. With a quarter of the time limit, Curtois Instance6 (18 drivers) was
