@@ -644,7 +644,8 @@ const SLOW_EXACT_ROUND: Duration = Duration::from_millis(1500);
 
 /// Column generation from the best roster: its bound, the roster of its pricing and a first dive,
 /// each polished by row descent. Returns the master when it converged (for more dives), and
-/// whether its first dive finished in its share of the time (or hurried, see [`Hurry`]). Skipped
+/// whether its first dive ended (with a roster, by the bound, or by cancellation) before its
+/// thorough share of the time was up: `false` when it hurried ([`Hurry`]). Skipped
 /// when one pricing round (a DP per driver, `dp_seconds` each on `opts.threads` threads) would take
 /// more than a tenth of the time limit by the row descent's timing, and ended by the first round
 /// that takes more than [`ROUNDS_IN_BUDGET`]'s share of it: pricing under the master's duals can
@@ -711,9 +712,10 @@ const BRANCH_AND_PRICE_DRIVERS: usize = 16;
 /// Scenarios with at most this many drivers (and more than [`BRANCH_AND_PRICE_DRIVERS`]) get
 /// branch and price after the perturbed dives, for the rest of the dives' share of the budget:
 /// the dives give it a good incumbent to prune with. Curtois Instance6 (18 drivers) is proven
-/// optimal at 1950 in under 3 s, where dives and the final search ended at 1951 or 1952; on
-/// Instance7 (20 drivers, this constant at 20) the tree searched 1,459 nodes in 28 s without a
-/// roster better than the dives' 1058, time the final search can use.
+/// optimal at 1950 in 3 to 24 s (the perturbed dives before the tree change its order), where
+/// dives and the final search ended at 1951 or 1952; on Instance7 (20 drivers, this constant at
+/// 20) the tree searched 1,459 nodes in 28 s without a roster better than the dives' 1058, time
+/// the final search can use.
 const BRANCH_AFTER_DIVES_DRIVERS: usize = 18;
 
 /// Share of the time limit the perturbed dives may go on without a better roster. Dives on
@@ -722,8 +724,8 @@ const BRANCH_AFTER_DIVES_DRIVERS: usize = 18;
 /// the best known 1056 at 23.1 s, with seed 1 1057 at 9.2 s and 1056 at 22.3 s of a 60 s solve.
 /// Eight fruitless dives in a row (the earlier rule, with the noise at 0.3) stopped them at 1058
 /// near 9 s; 32 in a row stopped seed 1 at 1057 after 18 s. A quarter of the time limit (15 s)
-/// was enough on that machine; on one about 1.4 times slower (Instances 10 and 11 proven in 4.3
-/// and 4.5 s instead of 3.2 and 3.0) it stopped seed 0 at 23.6 s with 1059, found at 8.8 s; with
+/// was enough on that machine; on one about 1.4 times slower (Instances 10 and 11 proven in
+/// 4.3–4.8 s instead of 3.0–3.2 s) it stopped seed 0 at 23.6 s with 1059, found at 8.8 s; with
 /// 0.4 seed 0 reached 1056 (seed 2: 1057), and with 0.6 seeds 0 and 1 found 1056 at 27–28 s.
 /// On a 10-minute solve this lets fruitless dives take 240 s, where the searches after them
 /// would otherwise have it; not measured there (Instance15, the one measured at 10 minutes,

@@ -154,12 +154,13 @@ impl DiveStyle {
     pub const THOROUGH: DiveStyle = DiveStyle { reprice: 50, step_share: 8 };
     /// Fixes as few drivers a step as [`DiveStyle::THOROUGH`] but re-prices at most 5 times:
     /// the end of a thorough dive that ran out of time ([`Hurry`]). Its steps leave the LP above
-    /// the root's value, but they come in a second where a thorough step takes up to six (Curtois
-    /// Instance12: 60 drivers, each re-solve of the degenerate master 600 to 1,300 simplex
-    /// iterations). Finishing that way, from the drivers the thorough steps fixed, gave rosters
-    /// of 4515 after row descent and final objectives of 4046–4051 at 60 s where a dive from the
-    /// root fixing a third of the free drivers a step and re-pricing twice had given about 4780
-    /// and 4053–4255; fixing a third a step from the same drivers gave 4662 and 4154–4258.
+    /// the root's value, but they take under a second where a thorough step with 20 drivers free
+    /// takes 1 to 2 s (Curtois Instance12: 60 drivers, each re-solve of the degenerate master 600
+    /// to 1,300 simplex iterations). Finishing that way, from the drivers the thorough steps
+    /// fixed, gave a roster of 4515 after row descent and final objectives of 4046–4151 at 60 s
+    /// (4 of 5 within 1 % of 4040), where a dive from the root fixing a third of the free drivers
+    /// a step and re-pricing twice had given about 4780 and 4053–4255 (2 of 4); fixing a third a
+    /// step from the same drivers gave 4662 and 4154–4155.
     pub const BRISK: DiveStyle = DiveStyle { reprice: 5, step_share: 8 };
 }
 
