@@ -155,12 +155,12 @@ impl DiveStyle {
     /// Fixes as few drivers a step as [`DiveStyle::THOROUGH`] but re-prices at most 5 times:
     /// the end of a thorough dive that ran out of time ([`Hurry`]). Its steps leave the LP above
     /// the root's value, but they take under a second where a thorough step with 20 drivers free
-    /// takes 1 to 2 s (Curtois Instance12: 60 drivers, each re-solve of the degenerate master 600
-    /// to 1,300 simplex iterations). Finishing that way, from the drivers the thorough steps
-    /// fixed, gave a roster of 4515 after row descent and final objectives of 4046–4151 at 60 s
-    /// (4 of 5 within 1 % of 4040), where a dive from the root fixing a third of the free drivers
-    /// a step and re-pricing twice had given about 4780 and 4053–4255 (2 of 4); fixing a third a
-    /// step from the same drivers gave 4662 and 4154–4155.
+    /// takes 1 to 2 s (Curtois Instance12: 60 drivers, each re-solve of the degenerate master a
+    /// median 742 simplex iterations, see the `master LP` trace event). Finishing that way, from
+    /// the drivers the thorough steps fixed, gave a roster of 4515 after row descent and final
+    /// objectives of 4046–4151 at 60 s (4 of 5 within 1 % of 4040), where a dive from the root
+    /// fixing a third of the free drivers a step and re-pricing twice had given about 4780 and
+    /// 4053–4255 (2 of 4); fixing a third a step from the same drivers gave 4662 and 4154–4155.
     pub const BRISK: DiveStyle = DiveStyle { reprice: 5, step_share: 8 };
 }
 
@@ -306,7 +306,15 @@ impl<'a> Master<'a> {
         let lp_started = Instant::now();
         let solved = model.try_solve().map_err(highs_err("master LP"))?;
         let seconds = lp_started.elapsed().as_secs_f64();
-        tracing::trace!(seconds, strategy, columns = self.columns.len(), value = solved.objective_value(), "master LP");
+        // The master is degenerate: its re-solves' iteration counts say where a dive's time goes.
+        tracing::trace!(
+            seconds,
+            strategy,
+            simplex_iterations = solved.simplex_iteration_count(),
+            columns = self.columns.len(),
+            value = solved.objective_value(),
+            "master LP"
+        );
         if solved.status() != HighsModelStatus::Optimal {
             return Err(SolverError::Highs(format!("master LP ended {:?}", solved.status())));
         }
