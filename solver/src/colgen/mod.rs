@@ -306,7 +306,8 @@ impl<'a> Master<'a> {
         let lp_started = Instant::now();
         let solved = model.try_solve().map_err(highs_err("master LP"))?;
         let seconds = lp_started.elapsed().as_secs_f64();
-        // The master is degenerate: its re-solves' iteration counts say where a dive's time goes.
+        // The master is degenerate: its re-solves' iteration counts say where a dive's time goes
+        // (`scripts/master-lp-summary` sums them by phase and strategy).
         tracing::trace!(
             seconds,
             strategy,
@@ -402,8 +403,9 @@ impl<'a> Master<'a> {
                 .collect();
             if to_fix.is_empty() {
                 // The heaviest rows of the free drivers, a share of them at a time: each fixing
-                // costs a dual simplex run on the whole master, and the bound says when a step
-                // went wrong.
+                // costs a dual simplex run on the whole master and more so the primal ones of the
+                // re-pricing after it (Curtois Instance12: 3.8 s and 9.2 s of a 16 s dive, see
+                // `scripts/master-lp-summary`), and the bound says when a step went wrong.
                 let mut by_weight: Vec<(usize, usize, f64)> =
                     heaviest.iter().enumerate().filter_map(|(d, h)| h.map(|(j, w)| (d, j, w))).collect();
                 if let Some(rng) = noise.as_deref_mut() {
