@@ -155,9 +155,9 @@ impl DiveStyle {
     /// Fixes as few drivers a step as [`DiveStyle::THOROUGH`] but re-prices at most 5 times:
     /// the end of a thorough dive that ran out of time ([`Hurry`]). Its steps leave the LP above
     /// the root's value, but they take under a second where a thorough step with 20 drivers free
-    /// takes 1 to 2 s (Curtois Instance12: 60 drivers, each re-solve of the degenerate master a
-    /// median 742 simplex iterations, see the `master LP` trace event). Finishing that way, from
-    /// the drivers the thorough steps fixed, gave a roster of 4515 after row descent and final
+    /// takes 1 to 2 s (Curtois Instance12: 60 drivers, the degenerate master's re-solves a median
+    /// of about 575 simplex iterations over a whole dive, see `scripts/master-lp-summary`).
+    /// Finishing that way, from the drivers the thorough steps fixed, gave a roster of 4515 after row descent and final
     /// objectives of 4046–4151 at 60 s (4 of 5 within 1 % of 4040), where a dive from the root
     /// fixing a third of the free drivers a step and re-pricing twice had given about 4780 and
     /// 4053–4255 (2 of 4); fixing a third a step from the same drivers gave 4662 and 4154–4155.
@@ -402,10 +402,10 @@ impl<'a> Master<'a> {
                 .filter_map(|(d, h)| h.filter(|(_, w)| *w >= 0.99).map(|(j, _)| (d, j)))
                 .collect();
             if to_fix.is_empty() {
-                // The heaviest rows of the free drivers, a share of them at a time: each fixing
-                // costs a dual simplex run on the whole master and more so the primal ones of the
-                // re-pricing after it (Curtois Instance12: 3.8 s and 9.2 s of a 16 s dive, see
-                // `scripts/master-lp-summary`), and the bound says when a step went wrong.
+                // The heaviest rows of the free drivers, a share of them at a time: each step
+                // costs a dual simplex re-solve of the whole master after the fixing and primal
+                // ones after each re-pricing (Curtois Instance12: 3.8 s and 9.2 s of a 16 s dive,
+                // see `scripts/master-lp-summary`), and the bound says when a step went wrong.
                 let mut by_weight: Vec<(usize, usize, f64)> =
                     heaviest.iter().enumerate().filter_map(|(d, h)| h.map(|(j, w)| (d, j, w))).collect();
                 if let Some(rng) = noise.as_deref_mut() {
