@@ -24,7 +24,8 @@
 //! The temperature falls geometrically from `T0` to `T0 / 1000` over each cycle of
 //! [`CYCLE_MOVES`] moves, then the search re-heats from the best roster at half that `T0`. The
 //! first `T0` is set from the first uphill moves the search prices; a later run (after a restart
-//! from another search's roster) resumes at the `T0` the last one reached. A run may stop after a
+//! from another search's roster) resumes at the `T0` the last one reached, unless the caller
+//! re-heats it ([`ExchangeSearch::reheat`]). A run may stop after a
 //! number of cycles in a row without a better roster ([`ExchangeLimits::stall_cycles`]). The
 //! sequence of moves depends only on the seed (and the `T0` it resumes at), so a run bounded by
 //! moves is reproducible; a deadline only decides how many run.
@@ -168,6 +169,12 @@ impl<'a> ExchangeSearch<'a> {
     pub fn restart(&mut self, grid: RosterGrid) {
         self.grid = grid;
         self.recount();
+    }
+
+    /// Forgets the temperature the last run cooled to: the next run calibrates a new one, as the
+    /// first did, and so may climb out of the basin the cooled runs could not leave.
+    pub fn reheat(&mut self) {
+        self.heat = None;
     }
 
     /// Recomputes counts, week minutes, week pay and the total from the grid.
