@@ -507,7 +507,8 @@ const EXCHANGE_STALL_CYCLES: u32 = 2;
 /// Improves the best roster by the exchange search ([`crate::exchange`]) until `until` or until it
 /// settles. `search` is built on first use and restarted from the best roster after that (its
 /// per-driver tables stay, and its annealing resumes at the heat it had cooled to: metro large went
-/// from a 1.09 % to a 0.78 % gap in 60 s when its final turns stopped re-heating from scratch).
+/// from a 1.09 % to a 0.78 % gap in 60 s when its final turns stopped re-heating from scratch;
+/// only a stalled final search re-heats it, see [`final_search`]).
 fn exchange<'a>(
     ix: &'a ScenarioIndex,
     search: &mut Option<ExchangeSearch<'a>>,

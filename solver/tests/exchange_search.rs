@@ -161,3 +161,22 @@ fn a_resumed_search_goes_on_cooling_from_where_its_last_run_left_off() {
     search.run(10, &moves(CYCLE_MOVES), &CancelToken::new());
     assert_eq!(search.heat(), Some(left_off / 2.0));
 }
+
+#[test]
+fn a_reheated_search_calibrates_its_heat_again_instead_of_resuming_the_cooled_one() {
+    let (ix, grid) = metro_with_greedy_roster(9);
+    let mut search = ExchangeSearch::new(&ix, grid);
+    search.run(9, &moves(4 * CYCLE_MOVES), &CancelToken::new());
+    let cooled = search.heat().expect("the first run calibrated a heat");
+    // As the final search does when neither search gained in its last turn.
+    search.reheat();
+    assert_eq!(search.heat(), None);
+    search.restart(search.grid().clone());
+    let before = search.total();
+    let out = search.run(10, &moves(CYCLE_MOVES), &CancelToken::new());
+    // One cycle from a newly calibrated heat ends at half of it: hotter than the cooled search's.
+    let recalibrated = 2.0 * search.heat().expect("the run calibrated a heat");
+    assert!(recalibrated > 2.0 * cooled, "recalibrated {recalibrated}, cooled {cooled}");
+    // Re-heating never loses the best roster.
+    assert!(out.best <= before + 1e-6);
+}
