@@ -177,6 +177,9 @@ fn a_reheated_search_calibrates_its_heat_again_instead_of_resuming_the_cooled_on
     // One cycle from a newly calibrated heat ends at half of it: hotter than the cooled search's.
     let recalibrated = 2.0 * search.heat().expect("the run calibrated a heat");
     assert!(recalibrated > 2.0 * cooled, "recalibrated {recalibrated}, cooled {cooled}");
-    // Re-heating never loses the best roster.
+    // Re-heating never loses the best roster: the roster it holds is the best it found, by the
+    // evaluator, and no worse than where it started.
+    let held = evaluate(&ix, search.grid()).objective.total().cents() as f64;
+    assert_eq!(out.best, held);
     assert!(out.best <= before + 1e-6);
 }
