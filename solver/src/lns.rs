@@ -148,6 +148,15 @@ impl<'a> Lns<'a> {
             let round_start = best.grid.clone();
             for (i, r) in results.into_iter().enumerate() {
                 let (cand, hit_limit) = r?;
+                tracing::trace!(
+                    round = self.round,
+                    kind = ?hoods[i].0,
+                    free = hoods[i].1.iter().filter(|k| !**k).count(),
+                    hit_limit,
+                    found = cand.as_ref().map(|c| c.eval.objective.total().cents()),
+                    best = best.eval.objective.total().cents(),
+                    "neighbourhood"
+                );
                 // Adapt the size: shrink when a sub-MILP runs out of time, grow when it finishes.
                 let size = &mut self.free_cells[hoods[i].0 as usize];
                 *size = if hit_limit { (*size * 3 / 4).max(20) } else { (*size * 5 / 4 + 1).min(cells) };
