@@ -16,6 +16,10 @@
 //!
 //! The objective is integral (cents), so a roster whose objective is the bound rounded up is
 //! optimal, and the solve stops there.
+//!
+//! This module holds the entry point ([`solve`]), the first rosters and the bounds without a
+//! converged master; [`dives`] holds column generation and its dives (phase 2), and
+//! [`final_phase`] the turns of phase 4.
 
 use std::time::{Duration, Instant};
 
@@ -26,19 +30,26 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::best_response::{MilpFallback, RowSearch};
-use crate::colgen::{BeamPricing, DiveStyle, Hurry, Master};
 use crate::cover_bound::cover_bound;
 use crate::decompose::{decomposable, parts};
 use crate::diagnosis::{Diagnosis, diagnose};
 use crate::error::SolverError;
-use crate::exchange::{ExchangeLimits, ExchangeSearch};
 use crate::formulation::RosterModel;
 use crate::heuristic::construct;
 use crate::highs_run::{RunConfig, RunStatus, run};
-use crate::lns::{Incumbent, Lns, LnsConfig, sub_milp_limit};
+use crate::lns::Incumbent;
 use crate::options::SolveOptions;
 use crate::progress::{CancelToken, Phase, Progress, ProgressSink, relative_gap};
 use crate::solve_parts::solve_parts;
+
+mod dives;
+mod final_phase;
+
+use dives::{
+    BRANCH_AFTER_DIVES_DRIVERS, BRANCH_AND_PRICE_DRIVERS, BRANCHING_DIVE_PATIENCE_SHARE, DIVE_PATIENCE_SHARE,
+    branch_and_price, column_generation, more_dives,
+};
+use final_phase::{EXCHANGE_SHARE, exchange, final_search};
 
 /// How a solve ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -388,156 +399,6 @@ fn gap_within(track: &Tracker<'_>, gap: f64) -> bool {
     track.objective().zip(track.bound).is_some_and(|(o, b)| relative_gap(o as f64, b) <= gap)
 }
 
-/// Share of the time limit one turn of the final phase's searches takes (at least a second).
-const TURN_SHARE: f64 = 0.05;
-
-/// The rest of the budget, in turns of the exchange search and LNS until the deadline, the bound
-/// or cancellation. Each turn goes to the search that gained more per second in its own last turn
-/// (the exchange search first), and every fifth turn to the other one, so that a search that
-/// stalled gets another try from the roster the other one left; when neither gained in its last
-/// turn they take turns (the exchange search settles within half a second, and on metro parts
-/// took four turns of every five from LNS, which still found gains), and the exchange search
-/// re-heats first (see below). An exchange turn ends early once
-/// the search settles; an LNS turn is whole rounds, so that its sub-MILPs get the time limit they
-/// would get in one long run (their neighbourhoods shrink when they hit it). With `opts.lns_rounds` the phase is those LNS rounds only, for runs
-/// that must repeat exactly.
-fn final_search<'a>(
-    ix: &'a ScenarioIndex,
-    opts: &SolveOptions,
-    deadline: Instant,
-    exchanger: &mut Option<ExchangeSearch<'a>>,
-    track: &mut Tracker<'_>,
-    sink: ProgressSink<'_>,
-    cancel: &CancelToken,
-) -> Result<(), SolverError> {
-    const EXCHANGE: usize = 0;
-    const LNS: usize = 1;
-    let mut lns = Lns::new(ix);
-    // Gain per second of each search's last turn; untried ones first, the exchange search first
-    // of all (it settles in a fraction of a second where it finds nothing).
-    let mut rate = [f64::INFINITY; 2];
-    let turn_length = opts.time_limit.mul_f64(TURN_SHARE).max(Duration::from_secs(1));
-    // The search the last turn went to.
-    let mut last = None;
-    // The objective is integral: stop at the bound rounded up, or within the gap asked for.
-    let stop_at = track.bound.map(|b| (b.ceil() as i64).max((b / (1.0 - opts.gap.min(0.999))).floor() as i64));
-    for turn in 0u64.. {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let reached = stop_at.zip(track.objective()).is_some_and(|(s, o)| o <= s);
-        // Both searches improve a roster: without one there is nothing to do.
-        if left < Duration::from_millis(500)
-            || cancel.is_cancelled()
-            || track.proven()
-            || reached
-            || track.best.is_none()
-        {
-            break;
-        }
-        let (better, worse) = if rate[EXCHANGE] >= rate[LNS] { (EXCHANGE, LNS) } else { (LNS, EXCHANGE) };
-        let pick = if opts.lns_rounds.is_some() {
-            LNS
-        } else if rate[EXCHANGE] == rate[LNS] {
-            // Neither gained in its last turn (or neither has run): take turns, so that the
-            // search whose turns are short does not get four of every five.
-            last.map_or(EXCHANGE, |l| 1 - l)
-        } else if turn % 5 == 4 {
-            worse
-        } else {
-            better
-        };
-        let (t0, before) = (Instant::now(), track.objective());
-        last = Some(pick);
-        if pick == EXCHANGE {
-            if rate.iter().all(|r| *r == 0.0) {
-                // A stalled phase: the cooled search settles in a third of a second without a
-                // gain, so it starts again at a calibrated temperature. On Curtois Instance12
-                // (optimum 4040, 60 s) runs sat on 4152 or 4157, two uncovered shifts too many,
-                // from about 30 s to the end; re-heated turns took seed 1 from 4354 to 4159 at
-                // 33.5 s and seed 3 from 4262 to 4169 at 37.7 s, which LNS then took to 4057 and
-                // 4066. Seeds 0–11 ended within 1 % in 10 of 12 runs, against 8 of 12 without
-                // (BENCHMARKS.md). A phase still gaining keeps cooling: metro large gained from
-                // resuming at the cooled temperature.
-                if let Some(search) = exchanger.as_mut() {
-                    search.reheat();
-                }
-            }
-            exchange(ix, exchanger, opts.seed.wrapping_add(turn), t0 + turn_length.min(left), track, cancel);
-        } else if let Some(inc) = track.best.take() {
-            let cfg = LnsConfig {
-                time_limit: left,
-                max_rounds: Some(opts.lns_rounds.unwrap_or_else(|| lns_rounds_per_turn(turn_length, left))),
-                parallel: opts.threads as usize,
-                seed: opts.seed,
-                started: track.started,
-                stop_at,
-            };
-            track.best = Some(lns.improve(inc, &cfg, sink, cancel)?);
-            if opts.lns_rounds.is_some() {
-                break;
-            }
-        }
-        let gain = before.zip(track.objective()).map_or(0, |(b, a)| b - a);
-        tracing::trace!(
-            turn,
-            search = if pick == EXCHANGE { "exchange" } else { "lns" },
-            gain,
-            seconds = t0.elapsed().as_secs_f64(),
-            drivers = ix.drivers(),
-            at = track.started.elapsed().as_secs_f64(),
-            "final turn"
-        );
-        rate[pick] = gain as f64 / t0.elapsed().as_secs_f64().max(1e-3);
-    }
-    Ok(())
-}
-
-/// LNS rounds in a turn of `turn_length` with `left` to the deadline: a round takes about its
-/// sub-MILPs' time limit.
-fn lns_rounds_per_turn(turn_length: Duration, left: Duration) -> u32 {
-    (turn_length.as_secs_f64() / sub_milp_limit(left).as_secs_f64()).ceil().max(1.0) as u32
-}
-
-/// Share of the time limit the exchange search after an unconverged column generation may take.
-const EXCHANGE_SHARE: f64 = 0.2;
-
-/// Annealing cycles without a better roster after which an exchange search gives its time back
-/// (to LNS).
-const EXCHANGE_STALL_CYCLES: u32 = 2;
-
-/// Improves the best roster by the exchange search ([`crate::exchange`]) until `until` or until it
-/// settles. `search` is built on first use and restarted from the best roster after that (its
-/// per-driver tables stay, and its annealing resumes at the heat it had cooled to: metro large went
-/// from a 1.09 % to a 0.78 % gap in 60 s when its final turns stopped re-heating from scratch;
-/// only a stalled final search re-heats it, see [`final_search`]).
-fn exchange<'a>(
-    ix: &'a ScenarioIndex,
-    search: &mut Option<ExchangeSearch<'a>>,
-    seed: u64,
-    until: Instant,
-    track: &mut Tracker<'_>,
-    cancel: &CancelToken,
-) {
-    let Some(best) = track.best.as_ref() else { return };
-    let search = match search {
-        Some(s) => {
-            s.restart(best.grid.clone());
-            s
-        }
-        None => search.insert(ExchangeSearch::new(ix, best.grid.clone())),
-    };
-    // The search's total leaves the fairness spreads out, the bound does not: the bound is a
-    // target for it only when they weigh nothing.
-    let limits = ExchangeLimits {
-        stop_at: track.bound.filter(|_| ix.scenario.weights.fairness_weighs_nothing()).map(|b| b.ceil()),
-        stall_cycles: Some(EXCHANGE_STALL_CYCLES),
-        ..ExchangeLimits::until(until)
-    };
-    let out = search.run(seed, &limits, cancel);
-    if out.best < out.start - 0.5 {
-        track.consider(search.grid().clone(), Phase::LocalSearch);
-    }
-}
-
 /// Labels one DP of the row descent may keep: about a second of work. Rows of long horizons with
 /// narrow minute windows need more, and the descent asks the beam DP instead of stalling.
 const DESCENT_LABELS: usize = 4_000_000;
@@ -639,188 +500,4 @@ fn raise_cover_bound(
         track.raise_bound(b, Phase::ColumnGeneration);
         tracing::debug!(bound = b, at = track.started.elapsed().as_secs_f64(), "cover bound with exact rows");
     }
-}
-
-/// Pricing rounds of column generation that fit in the time limit: a round that takes longer than
-/// this share ends it. Converging takes dozens of rounds in the 30 % of the budget it has (Curtois
-/// Instance12: about 40 rounds of at most 0.1 s in a minute); a metro part of 220 drivers prices for 1.5
-/// to 4 s a round in a 10 to 18 s budget, and never converged in three.
-const ROUNDS_IN_BUDGET: f64 = 50.0;
-
-/// An exact pricing round at least this long brings in pricing by the beam DP
-/// ([`BeamPricing`]). Curtois Instance13's rounds take 1.5–5.9 s, and with the beam its column
-/// generation converged in 152–170 s in three runs of the rule's variants (it had not in 180 s
-/// without). Instance20's take 1.1–1.4 s and stay exact: over its 182 days the beam's rows lower
-/// the LP too slowly. With a 500 ms threshold its bound at 180 s was 4709 at best, and as low as
-/// −28,275; exact pricing alone reached 4724 (not converged either). The margin is thin: a loaded
-/// machine can push Instance20's rounds over it. Instances 1–12 price in a tenth of a second a
-/// round; metro parts at 60 s stop at rounds of 1.2 s at most.
-const SLOW_EXACT_ROUND: Duration = Duration::from_millis(1500);
-
-/// Column generation from the best roster: its bound, the roster of its pricing and a first dive,
-/// each polished by row descent. Returns the master when it converged (for more dives), and
-/// whether its first dive ended (with a roster, by the bound, or by cancellation) before its
-/// thorough share of the time was up: `false` when it hurried ([`Hurry`]). Skipped
-/// when one pricing round (a DP per driver, `dp_seconds` each on `opts.threads` threads) would take
-/// more than a tenth of the time limit by the row descent's timing, and ended by the first round
-/// that takes more than [`ROUNDS_IN_BUDGET`]'s share of it: pricing under the master's duals can
-/// take a hundred times a best response's DP.
-fn column_generation<'a>(
-    ix: &'a ScenarioIndex,
-    opts: &SolveOptions,
-    dp_seconds: f64,
-    track: &mut Tracker<'_>,
-    cancel: &CancelToken,
-) -> Result<Option<(Master<'a>, bool)>, SolverError> {
-    let round = dp_seconds * ix.drivers() as f64 / f64::from(opts.threads.max(1));
-    let Some(start) = track.best.as_ref().map(|b| b.grid.clone()) else { return Ok(None) };
-    if round > opts.time_limit.as_secs_f64() / 10.0 || track.proven() {
-        return Ok(None);
-    }
-    let started = track.started;
-    let mut master = Master::new(ix, &start)?;
-    master.round_limit = Some(opts.time_limit.div_f64(ROUNDS_IN_BUDGET));
-    master.beam_pricing = Some(BeamPricing { width: DESCENT_BEAM, after: SLOW_EXACT_ROUND });
-    let converged = master.generate(started + opts.time_limit.mul_f64(0.3), cancel)?;
-    tracing::debug!(
-        converged,
-        bound = master.bound,
-        iterations = master.iterations,
-        beam_rounds = master.beam_rounds,
-        at = started.elapsed().as_secs_f64(),
-        "column generation"
-    );
-    // Every objective term is non-negative: an early Lagrangian bound below zero says nothing.
-    track.raise_bound(master.bound.max(0.0), Phase::ColumnGeneration);
-    if let Some((grid, _)) = master.lagrangian_roster.take() {
-        track.consider(polish(ix, grid, opts.seed), Phase::ColumnGeneration);
-    }
-    if !converged || track.proven() || cancel.is_cancelled() {
-        return Ok(None);
-    }
-    // A thorough dive; when it cannot finish in its share of the time (a large, degenerate
-    // master), it goes on briskly: its roster is rougher, but comes in seconds for LNS to finish.
-    let incumbent = track.objective().map_or(f64::INFINITY, |o| o as f64);
-    let (half, thorough_until) =
-        (started + opts.time_limit.mul_f64(0.5), Instant::now() + opts.time_limit.mul_f64(0.15));
-    let hurry = Hurry { at: thorough_until, style: DiveStyle::BRISK };
-    let dived = master.dive(DiveStyle::THOROUGH, Some(hurry), incumbent, None, half, cancel)?;
-    // Perturbed dives would have to hurry too: rough starts, not worth repeating.
-    let dives_finish = Instant::now() < thorough_until;
-    tracing::debug!(
-        hurried = !dives_finish,
-        found = dived.is_some(),
-        at = started.elapsed().as_secs_f64(),
-        "first dive"
-    );
-    if let Some(grid) = dived {
-        track.consider(polish(ix, grid, opts.seed), Phase::ColumnGeneration);
-    }
-    Ok(Some((master, dives_finish)))
-}
-
-/// Scenarios with at most this many drivers get branch and price after the first dive, larger
-/// ones more dives: branch and price proves Curtois Instance5 (16 drivers) optimal in about 20 s,
-/// while on Instance7 (20) the dives find better rosters in the same time.
-const BRANCH_AND_PRICE_DRIVERS: usize = 16;
-
-/// Scenarios with at most this many drivers (and more than [`BRANCH_AND_PRICE_DRIVERS`]) get
-/// branch and price after the perturbed dives, for the rest of the dives' share of the budget:
-/// the dives give it a good incumbent to prune with. Curtois Instance6 (18 drivers) is proven
-/// optimal at 1950 in 3 to 24 s (the perturbed dives before the tree change its order), where
-/// dives and the final search ended at 1951 or 1952; on Instance7 (20 drivers, this constant at
-/// 20) the tree searched 1,459 nodes in 28 s without a roster better than the dives' 1058, time
-/// the final search can use.
-const BRANCH_AFTER_DIVES_DRIVERS: usize = 18;
-
-/// Share of the time limit the perturbed dives may go on without a better roster. Dives on
-/// Curtois Instance7 take a fraction of a second each, and better rosters come late and at
-/// random: with `DIVE_NOISE` at 1.0 and seed 0 the dives found 1057 at 19.6 s and
-/// the best known 1056 at 23.1 s, with seed 1 1057 at 9.2 s and 1056 at 22.3 s of a 60 s solve.
-/// Eight fruitless dives in a row (the earlier rule, with the noise at 0.3) stopped them at 1058
-/// near 9 s; 32 in a row stopped seed 1 at 1057 after 18 s. A quarter of the time limit (15 s)
-/// was enough on that machine; on one about 1.4 times slower (Instances 10 and 11 proven in
-/// 4.3–4.8 s instead of 3.0–3.2 s) it stopped seed 0 at 23.6 s with 1059, found at 8.8 s; with
-/// 0.4 seed 0 reached 1056 (seed 2: 1057), and with 0.6 seeds 0 and 1 found 1056 at 27–28 s.
-/// Patience is checked between dives, so a long dive runs past it. On Curtois Instance18 at
-/// 10 minutes (22 drivers, 84 days) six perturbed dives of about 55 s ran to the dives' end at
-/// 0.6 of the limit: 320 s without a better roster, then 4472 (from 4481) at 347.2 s; the
-/// solve ended at 4470, 0.25 % above the best known value.
-const DIVE_PATIENCE_SHARE: f64 = 0.4;
-
-/// [`DIVE_PATIENCE_SHARE`] where branch and price follows the dives: its proof is worth more than
-/// the dives' last units. With a quarter of the time limit, Curtois Instance6 (18 drivers) was
-/// proven optimal at 31.8 s in one run and not at all in another (it had been in 2–3 s).
-const BRANCHING_DIVE_PATIENCE_SHARE: f64 = 0.02;
-
-/// Thorough dives with perturbed weights until `until`, the proof of optimality, cancellation, or
-/// `patience` without a better roster.
-fn more_dives(
-    ix: &ScenarioIndex,
-    master: &mut Master<'_>,
-    opts: &SolveOptions,
-    patience: Duration,
-    until: Instant,
-    track: &mut Tracker<'_>,
-    cancel: &CancelToken,
-) -> Result<(), SolverError> {
-    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
-    let mut last_better = Instant::now();
-    let mut dives = 0;
-    while Instant::now() < until.min(last_better + patience) && !track.proven() && !cancel.is_cancelled() {
-        let before = track.objective();
-        let incumbent = before.map_or(f64::INFINITY, |o| o as f64);
-        if let Some(grid) = master.dive(DiveStyle::THOROUGH, None, incumbent, Some(&mut rng), until, cancel)? {
-            track.consider(polish(ix, grid, opts.seed), Phase::ColumnGeneration);
-        }
-        if track.objective() < before {
-            last_better = Instant::now();
-        }
-        dives += 1;
-    }
-    tracing::debug!(
-        dives,
-        objective = track.objective(),
-        at = track.started.elapsed().as_secs_f64(),
-        "perturbed dives"
-    );
-    Ok(())
-}
-
-/// Branch and price below the best roster until `until`, cancellation or the end of the tree
-/// (which proves the best roster optimal: the bound is raised to its objective).
-fn branch_and_price(
-    ix: &ScenarioIndex,
-    master: &mut Master<'_>,
-    opts: &SolveOptions,
-    until: Instant,
-    track: &mut Tracker<'_>,
-    cancel: &CancelToken,
-) -> Result<(), SolverError> {
-    let Some(incumbent) = track.objective() else { return Ok(()) };
-    let out = master.branch_and_price(incumbent as f64, until, cancel)?;
-    tracing::debug!(
-        nodes = out.nodes,
-        complete = out.complete,
-        bound = out.bound,
-        found = out.roster.is_some(),
-        at = track.started.elapsed().as_secs_f64(),
-        "branch and price"
-    );
-    if let Some(grid) = out.roster {
-        track.consider(polish(ix, grid, opts.seed), Phase::ColumnGeneration);
-    }
-    // The objective is integral: the tree's bound rounds up (to the best roster's objective once
-    // the tree is exhausted).
-    track.raise_bound((out.bound - 1e-6).ceil(), Phase::ColumnGeneration);
-    Ok(())
-}
-
-/// `grid` (legal) after row descent.
-fn polish(ix: &ScenarioIndex, grid: RosterGrid, seed: u64) -> RosterGrid {
-    let mut search = RowSearch::new(ix, grid, true);
-    let mut order: Vec<DriverIdx> = (0..ix.drivers()).map(DriverIdx).collect();
-    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
-    search.descend(&order, 20);
-    search.grid().clone()
 }
