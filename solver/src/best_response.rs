@@ -136,6 +136,24 @@ impl<'a> RowSearch<'a> {
         }
     }
 
+    /// Starts again from `grid`, a legal roster: what the search learnt about the scenario (the
+    /// drivers' own cell costs, whether rows are long, the exact DPs' times) stays, so a search
+    /// resumed after other searches changed the roster does not spend its label budget again
+    /// to find that rows need the beam.
+    pub fn restart(&mut self, grid: RosterGrid) {
+        self.count.fill(0);
+        for d in 0..self.ix.drivers() {
+            for (t, s) in grid.row(DriverIdx(d)).enumerate() {
+                if let Some(s) = s {
+                    self.count[[t, s.0]] += 1;
+                }
+            }
+            let row: Vec<_> = grid.row(DriverIdx(d)).collect();
+            self.row_cost[d] = row_cost(self.ix, DriverIdx(d), &self.own[d], &row);
+        }
+        self.grid = grid;
+    }
+
     /// The roster.
     pub fn grid(&self) -> &RosterGrid {
         &self.grid

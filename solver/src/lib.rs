@@ -22,8 +22,8 @@
 //! * [`decompose`] and [`solve_parts`]: independent parts (depots) solved separately in parallel.
 //! * [`lns`]: MILP-based large neighbourhood search, in parallel on rayon.
 //! * [`solve`]: the entry point and its pipeline (warm start, row descent, column generation,
-//!   the monolithic MILP on small models, dives or branch and price, LNS); every returned roster
-//!   has passed the evaluator.
+//!   the monolithic MILP on small models, dives or branch and price, then turns of the exchange
+//!   search, LNS and the row descent); every returned roster has passed the evaluator.
 
 pub mod best_response;
 pub mod colgen;

@@ -18,7 +18,8 @@ pub enum Phase {
     ColumnGeneration,
     /// Large neighbourhood search.
     Lns,
-    /// The exchange search (simulated annealing over moves between drivers).
+    /// Local search: the exchange search (simulated annealing over moves between drivers) and the
+    /// final phase's passes of best responses.
     LocalSearch,
 }
 

@@ -434,20 +434,45 @@ pub fn row_descent(
     from: Option<&RosterGrid>,
     seed: u64,
     threads: usize,
-    (deadline, legal_deadline): (Instant, Instant),
+    deadlines: (Instant, Instant),
     cancel: &CancelToken,
 ) -> Option<(RosterGrid, Option<Duration>)> {
-    let nd = ix.drivers();
+    let mut search = descent_search(ix, from, deadlines.1, cancel);
+    let mut order: Vec<DriverIdx> = (0..ix.drivers()).map(DriverIdx).collect();
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    descend(&mut search, &order, threads, deadlines, cancel)?;
+    Some((search.grid().clone(), search.exact_response_time()))
+}
+
+/// The row descent's search from `from` (a legal roster) or else from an empty roster, with the
+/// descent's label budgets; a driver's MILP answers a row neither DP does, until `milp_until`.
+fn descent_search<'a>(
+    ix: &'a ScenarioIndex,
+    from: Option<&RosterGrid>,
+    milp_until: Instant,
+    cancel: &'a CancelToken,
+) -> RowSearch<'a> {
     let mut search = match from {
         Some(grid) => RowSearch::new(ix, grid.clone(), true),
-        None => RowSearch::new(ix, RosterGrid::empty(nd, ix.days()), false),
+        None => RowSearch::new(ix, RosterGrid::empty(ix.drivers(), ix.days()), false),
     };
     search.max_labels = DESCENT_LABELS;
     search.beam = Some(DESCENT_BEAM);
     search.first_row_labels = FIRST_ROW_LABELS;
-    search.milp_fallback = Some(MilpFallback { limit: ROW_MILP_LIMIT, until: legal_deadline, cancel });
-    let mut order: Vec<DriverIdx> = (0..nd).map(DriverIdx).collect();
-    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    search.milp_fallback = Some(MilpFallback { limit: ROW_MILP_LIMIT, until: milp_until, cancel });
+    search
+}
+
+/// Passes of best responses over `order` until a pass over legal rows improves nothing (50 at
+/// most), stopping early as [`row_descent`] says. `None` when a driver has no legal row, or when
+/// the search stopped before every row was legal.
+fn descend(
+    search: &mut RowSearch<'_>,
+    order: &[DriverIdx],
+    threads: usize,
+    (deadline, legal_deadline): (Instant, Instant),
+    cancel: &CancelToken,
+) -> Option<()> {
     for _ in 0..50 {
         let was_legal = search.all_legal();
         let mut gain = 0.0;
@@ -456,7 +481,7 @@ pub fn row_descent(
             let now = Instant::now();
             let legal = search.all_legal();
             if cancel.is_cancelled() || now >= legal_deadline || now >= deadline && legal {
-                return legal.then(|| (search.grid().clone(), search.exact_response_time()));
+                return legal.then_some(());
             }
             // Long rows take a good part of a second each: a batch of them at once, one per thread.
             let batch = if search.rows_are_long() { threads.max(1) } else { 1 };
@@ -469,7 +494,7 @@ pub fn row_descent(
             break;
         }
     }
-    Some((search.grid().clone(), search.exact_response_time()))
+    Some(())
 }
 
 /// Raises the bound to the cover bound ([`crate::cover_bound`]), in `COVER_BOUND_SHARE` of the
