@@ -27,7 +27,8 @@ enum Search {
     Exchange,
     /// Large neighbourhood search ([`crate::lns`]).
     Lns,
-    /// Passes of exact best responses, one driver's row at a time ([`super::row_descent`]).
+    /// Passes of best responses (the exact row DP, or its beam on rows too long for it), one
+    /// driver's row at a time ([`super::row_descent`]).
     Descent,
 }
 
